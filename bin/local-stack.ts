@@ -1,0 +1,309 @@
+/**
+ * The whole system on this machine: real engines (DynamoDB Local, fauxqs), the table and queues
+ * from functions/spec.ts, an HTTP gateway that turns requests into the API Gateway HTTP API (v2)
+ * events the real handlers receive, and a worker loop that feeds SQS batches to the real worker
+ * handler, honouring partial batch failures (failing messages reach the DLQ after maxReceiveCount).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message as SqsMessage } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context, SQSEvent, SQSBatchResponse } from 'aws-lambda';
+import { localClients, type AwsClients } from '../functions/adapters/clients.ts';
+import { makeApiHandler } from '../functions/api/handler.ts';
+import { createRuntime, type Runtime } from '../functions/app.ts';
+import { buildConfig } from '../functions/config.ts';
+import type { CoreDeps } from '../functions/core/ports.ts';
+import { findRoute } from '../functions/routing.ts';
+import { MAX_BODY_BYTES, WORKER_BATCH_SIZE, TABLE, QUEUES, type RouteSpec } from '../functions/spec.ts';
+import { makeWebhookHandler } from '../functions/webhook/handler.ts';
+import { makeWorkerHandler } from '../functions/worker/handler.ts';
+import { startEngines, type Engines } from './local-engines.ts';
+import { createQueues, createTable, type LocalQueue } from './local-resources.ts';
+
+export interface LocalStackOptions {
+  /** HTTP port; 0 picks a free one. Defaults to PORT from the env, else 3000. */
+  readonly port?: number;
+  /** The environment to configure from (defaults to process.env). STAGE is forced to `local`. */
+  readonly env?: Record<string, string | undefined>;
+  /** Reuse running engines instead of starting new ones (the test suite shares one pair). */
+  readonly engines?: { readonly dynamoEndpoint: string; readonly sqsEndpoint: string };
+  /** Persist engine state in this folder (only when this stack starts the engines). */
+  readonly dataDir?: string | undefined;
+  readonly tableName?: string;
+  /** Prefix for queue names, so several stacks can share one fauxqs. */
+  readonly queuePrefix?: string;
+  /** Shorter visibility timeout for tests, so retries and DLQ moves happen in seconds. */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Long-poll wait of the worker loop. */
+  readonly pollWaitSeconds?: number;
+  /** Replace core dependencies (tests: recording metrics, a clock). */
+  readonly overrides?: (clients: AwsClients) => Partial<CoreDeps>;
+  /** Run the worker loop (default true). */
+  readonly worker?: boolean;
+}
+
+export interface LocalStack {
+  readonly url: string;
+  readonly port: number;
+  readonly runtime: Runtime;
+  readonly clients: AwsClients;
+  readonly queues: Record<keyof typeof QUEUES, LocalQueue>;
+  readonly endpoints: { readonly dynamo: string; readonly sqs: string };
+  /** Resolves when the worker loop has nothing in flight and the queues looked empty on the last poll. */
+  stop(): Promise<void>;
+}
+
+const TEXT_TYPES = /^(text\/[^;]+|application\/(json|xml|javascript))(\s*;.*)?$/i;
+
+/** API Gateway HTTP APIs pass only text/*, JSON, XML and JavaScript bodies as text; all else is base64. */
+export const isTextContentType = (ct: string | undefined): boolean => !!ct && TEXT_TYPES.test(ct.trim());
+
+const lambdaContext = (name: string): Context =>
+  ({
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: name,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${name}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  }) as Context;
+
+function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((ok, fail) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(c);
+    });
+    req.on('end', () => ok(tooLarge ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', fail);
+  });
+}
+
+/** Build the API Gateway HTTP API (payload 2.0) event for one request, as the real gateway does. */
+export function toEvent(req: IncomingMessage, body: Buffer, route: RouteSpec, params: Record<string, string>): APIGatewayProxyEventV2 {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const headers: Record<string, string> = {};
+  const cookies: string[] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!.toLowerCase();
+    const value = req.rawHeaders[i + 1]!;
+    if (name === 'cookie') {
+      cookies.push(...value.split(/;\s*/).filter(Boolean));
+      continue;
+    }
+    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+  }
+  const rawQueryString = url.search.startsWith('?') ? url.search.slice(1) : '';
+  const qs: Record<string, string> = {};
+  for (const [k, v] of new URLSearchParams(rawQueryString)) qs[k] = qs[k] === undefined ? v : `${qs[k]},${v}`;
+  const text = isTextContentType(headers['content-type']);
+  const now = new Date();
+  const routeKey = `${route.method} ${route.path}`;
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString,
+    ...(cookies.length ? { cookies } : {}),
+    headers,
+    ...(Object.keys(qs).length ? { queryStringParameters: qs } : {}),
+    ...(Object.keys(params).length ? { pathParameters: params } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      domainName: headers['host'] ?? 'localhost',
+      domainPrefix: (headers['host'] ?? 'localhost').split('.')[0]!,
+      http: {
+        method: route.method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toUTCString(),
+      timeEpoch: now.getTime(),
+    },
+    ...(body.length ? { body: text ? body.toString('utf8') : body.toString('base64') } : {}),
+    isBase64Encoded: body.length > 0 && !text,
+  };
+}
+
+function send(res: ServerResponse, r: APIGatewayProxyStructuredResultV2): void {
+  const headers = { ...(r.headers ?? {}) } as Record<string, string | number | boolean>;
+  res.writeHead(r.statusCode ?? 200, Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, String(v)])));
+  res.end(r.isBase64Encoded ? Buffer.from(r.body ?? '', 'base64') : (r.body ?? ''));
+}
+
+const gatewayError = (res: ServerResponse, status: number, message: string) => {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ message }));
+};
+
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  let engines: Engines | undefined;
+  let endpoints = opts.engines;
+  if (!endpoints) {
+    engines = await startEngines({ dataDir: opts.dataDir });
+    endpoints = { dynamoEndpoint: engines.dynamoEndpoint, sqsEndpoint: engines.sqsEndpoint };
+  }
+  const clients = localClients({ dynamo: endpoints.dynamoEndpoint, sqs: endpoints.sqsEndpoint });
+  let server: Server | undefined;
+  const stopping = { value: false };
+  const loops: Promise<void>[] = [];
+  try {
+    const tableName = opts.tableName ?? TABLE.defaultName;
+    await createTable(clients.dynamo, tableName);
+    const queues = await createQueues(clients.sqs, opts.queuePrefix ?? '', { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds });
+
+    const env = opts.env ?? process.env;
+    const port = opts.port ?? Number(env['PORT'] ?? 3000);
+    server = createServer();
+    await new Promise<void>((ok, fail) => {
+      server!.once('error', fail);
+      server!.listen(port, '127.0.0.1', () => ok());
+    });
+    const actualPort = (server.address() as AddressInfo).port;
+    const config = buildConfig({
+      ...env,
+      STAGE: 'local',
+      PORT: String(actualPort),
+      TABLE_NAME: tableName,
+      [QUEUES.followUp.urlEnv]: queues.followUp.url,
+      [QUEUES.ingest.urlEnv]: queues.ingest.url,
+    });
+    const runtime = createRuntime(config, clients, opts.overrides?.(clients) ?? {});
+    const get = () => Promise.resolve(runtime);
+    const handlers = { webhook: makeWebhookHandler(get), api: makeApiHandler(get) };
+    const worker = makeWorkerHandler(get);
+
+    server.on('request', (req, res) => {
+      void (async () => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const matched = findRoute((req.method ?? 'GET').toUpperCase(), url.pathname);
+        const body = await readBody(req);
+        if (body === 'too-large') return gatewayError(res, 413, 'Request Entity Too Large');
+        // Like API Gateway: a request no route matches never reaches a function.
+        if (matched.kind !== 'match') return gatewayError(res, 404, 'Not Found');
+        const event = toEvent(req, body, matched.route, matched.params);
+        const result = await handlers[matched.route.fn](event, lambdaContext(`support-${matched.route.fn}`));
+        send(res, result);
+      })().catch((e: unknown) => {
+        runtime.deps.log.error('local gateway error', { error: String(e) });
+        if (!res.headersSent) gatewayError(res, 500, 'Internal Server Error');
+      });
+    });
+
+    if (opts.worker !== false) {
+      for (const q of Object.values(queues)) {
+        loops.push(pollQueue(clients, q, worker, stopping, opts.pollWaitSeconds ?? 1, runtime));
+      }
+    }
+
+    const url = `http://127.0.0.1:${actualPort}`;
+    const srv = server;
+    return {
+      url,
+      port: actualPort,
+      runtime,
+      clients,
+      queues,
+      endpoints: { dynamo: endpoints.dynamoEndpoint, sqs: endpoints.sqsEndpoint },
+      async stop() {
+        stopping.value = true;
+        await new Promise<void>((r) => srv.close(() => r()));
+        srv.closeAllConnections();
+        await Promise.all(loops);
+        clients.dynamo.destroy();
+        clients.sqs.destroy();
+        await engines?.stop();
+      },
+    };
+  } catch (e) {
+    stopping.value = true;
+    server?.close();
+    await Promise.all(loops);
+    await engines?.stop();
+    throw e;
+  }
+}
+
+/** Poll one queue and hand batches to the worker handler, deleting only the records it did not report failed. */
+async function pollQueue(
+  clients: AwsClients,
+  queue: LocalQueue,
+  worker: (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>,
+  stopping: { value: boolean },
+  waitSeconds: number,
+  runtime: Runtime,
+): Promise<void> {
+  while (!stopping.value) {
+    try {
+      const r = await clients.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queue.url,
+          MaxNumberOfMessages: WORKER_BATCH_SIZE,
+          WaitTimeSeconds: waitSeconds,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      const messages = r.Messages ?? [];
+      if (messages.length === 0) continue;
+      const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queue)) };
+      const out = await worker(event, lambdaContext('support-worker'));
+      const failed = new Set((out?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+      const done = messages.filter((m) => !failed.has(m.MessageId!));
+      if (done.length) {
+        await clients.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queue.url,
+            Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+          }),
+        );
+      }
+    } catch (e) {
+      if (stopping.value) return;
+      runtime.deps.log.error('local worker loop error', { queue: queue.spec.name, error: String(e) });
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+function toRecord(m: SqsMessage, queue: LocalQueue): SQSEvent['Records'][number] {
+  const a = m.Attributes ?? {};
+  return {
+    messageId: m.MessageId!,
+    receiptHandle: m.ReceiptHandle!,
+    body: m.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: a['ApproximateReceiveCount'] ?? '1',
+      SentTimestamp: a['SentTimestamp'] ?? String(Date.now()),
+      SenderId: a['SenderId'] ?? 'local',
+      ApproximateFirstReceiveTimestamp: a['ApproximateFirstReceiveTimestamp'] ?? String(Date.now()),
+    },
+    messageAttributes: Object.fromEntries(
+      Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+        k,
+        { dataType: v.DataType ?? 'String', ...(v.StringValue !== undefined ? { stringValue: v.StringValue } : {}) },
+      ]),
+    ),
+    md5OfBody: m.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queue.spec.name}`,
+    awsRegion: 'us-east-1',
+  };
+}

@@ -1,0 +1,318 @@
+/** TicketStore on DynamoDB: the single-table layout of shared/DESIGN.md. The only DynamoDB-aware code. */
+import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../core/errors.ts';
+import { activitySortKey, channelPartition, mergePages, shardOf, statusPartition } from '../core/listing.ts';
+import { DuplicateError, type IngestContext, type IngestWrite, type ListQuery, type TicketStore } from '../core/ports.ts';
+import type { Contact, InboundMessage, Message, QueuedJob, Ticket } from '../core/types.ts';
+import { TABLE } from '../spec.ts';
+
+type Item = Record<string, unknown>;
+type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+
+export const keys = {
+  ticket: (id: string) => ({ PK: `TICKET#${id}`, SK: 'TICKET' }),
+  message: (ticketId: string, createdAt: string, id: string) => ({ PK: `TICKET#${ticketId}`, SK: `MSG#${createdAt}#${id}` }),
+  dedupe: (key: string) => ({ PK: `DEDUPE#${key}`, SK: 'DEDUPE' }),
+  idempotency: (key: string) => ({ PK: `IDEMPOTENCY#${key}`, SK: 'IDEMPOTENCY' }),
+  thread: (channel: string, key: string) => ({ PK: `THREAD#${channel}#${key}`, SK: 'THREAD' }),
+  contact: (id: string) => ({ PK: `CONTACT#${id}`, SK: 'CONTACT' }),
+  identity: (kind: string, value: string) => ({ PK: `IDENTITY#${kind}#${value}`, SK: 'IDENTITY' }),
+};
+
+const KEY_ATTRS = ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'GSI3PK', 'GSI3SK', 'type', 'expiresAt'];
+const strip = <T>(item: Item): T => {
+  const out: Item = {};
+  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRS.includes(k)) out[k] = v;
+  return out as T;
+};
+
+export function ticketItem(t: Ticket): Item {
+  const shard = shardOf(t.id);
+  const sk = activitySortKey(t);
+  return {
+    ...keys.ticket(t.id),
+    type: 'ticket',
+    ...t,
+    GSI1PK: statusPartition(t.status, shard),
+    GSI1SK: sk,
+    GSI2PK: channelPartition(t.channel, t.status, shard),
+    GSI2SK: sk,
+    GSI3PK: `CONTACT#${t.contactId}`,
+    GSI3SK: `${t.createdAt}#${t.id}`,
+  };
+}
+
+const messageItem = (m: Message): Item => ({ ...keys.message(m.ticketId, m.createdAt, m.id), type: 'message', ...m });
+
+const ttl = (days: number, now = Date.now()): number => Math.floor(now / 1000) + days * 86400;
+
+export class DynamoTicketStore implements TicketStore {
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #dedupeTtlDays: number;
+
+  constructor(client: DynamoDBClient, tableName: string, dedupeTtlDays: number) {
+    this.#doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.#table = tableName;
+    this.#dedupeTtlDays = dedupeTtlDays;
+  }
+
+  async #get(key: Item): Promise<Item | undefined> {
+    const r = await this.#doc.send(new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true }));
+    return r.Item;
+  }
+
+  async getIngestContext(msg: InboundMessage, dedupeKey: string): Promise<IngestContext> {
+    const [dedupe, thread, identity] = await Promise.all([
+      this.#get(keys.dedupe(dedupeKey)),
+      this.#get(keys.thread(msg.channel, msg.threadKey)),
+      this.#get(keys.identity(msg.identity.kind, msg.identity.value)),
+    ]);
+    if (dedupe) {
+      return {
+        duplicateOf: {
+          ticketId: dedupe['ticketId'] as string,
+          messageId: dedupe['messageId'] as string,
+          pendingJobs: (dedupe['pendingJobs'] as QueuedJob[] | undefined) ?? [],
+        },
+      };
+    }
+    const pointer = thread?.['ticketId'] as string | undefined;
+    const [ticket, contact] = await Promise.all([
+      pointer ? this.getTicket(pointer) : Promise.resolve(undefined),
+      identity ? this.#get(keys.contact(identity['contactId'] as string)) : Promise.resolve(undefined),
+    ]);
+    return {
+      ...(pointer ? { threadPointer: pointer } : {}),
+      ...(ticket ? { threadTicket: ticket } : {}),
+      ...(contact ? { contact: strip<Contact>(contact) } : {}),
+    };
+  }
+
+  async commitIngest(w: IngestWrite): Promise<void> {
+    const items: TxItem[] = [
+      {
+        Put: {
+          TableName: this.#table,
+          Item: {
+            ...keys.dedupe(w.dedupeKey),
+            type: 'dedupe',
+            ticketId: w.ticket.id,
+            messageId: w.message.id,
+            ...(w.pendingJobs.length ? { pendingJobs: w.pendingJobs } : {}),
+            expiresAt: ttl(this.#dedupeTtlDays),
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      { Put: { TableName: this.#table, Item: messageItem(w.message), ConditionExpression: 'attribute_not_exists(PK)' } },
+      w.expectedTicketVersion === undefined
+        ? { Put: { TableName: this.#table, Item: ticketItem(w.ticket), ConditionExpression: 'attribute_not_exists(PK)' } }
+        : {
+            Put: {
+              TableName: this.#table,
+              Item: ticketItem(w.ticket),
+              ConditionExpression: 'attribute_exists(PK) AND version = :v',
+              ExpressionAttributeValues: { ':v': w.expectedTicketVersion },
+            },
+          },
+    ];
+    if (w.thread) {
+      const t = w.thread;
+      items.push({
+        Put: {
+          TableName: this.#table,
+          Item: { ...keys.thread(t.channel, t.key), type: 'thread', ticketId: t.ticketId, updatedAt: w.message.createdAt },
+          ...(t.expectedPrevious
+            ? { ConditionExpression: 'ticketId = :prev', ExpressionAttributeValues: { ':prev': t.expectedPrevious } }
+            : { ConditionExpression: 'attribute_not_exists(PK)' }),
+        },
+      });
+    }
+    if (w.newContact) {
+      const c = w.newContact;
+      items.push({ Put: { TableName: this.#table, Item: { ...keys.contact(c.id), type: 'contact', ...c }, ConditionExpression: 'attribute_not_exists(PK)' } });
+      for (const id of c.identities) {
+        items.push({
+          Put: {
+            TableName: this.#table,
+            Item: { ...keys.identity(id.kind, id.value), type: 'identity', contactId: c.id, kind: id.kind, value: id.value, createdAt: c.createdAt },
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        });
+      }
+    }
+    await this.#transact(items, 0);
+  }
+
+  /** Run a transaction; a failed condition on item `duplicateIndex` means a duplicate, any other a conflict. */
+  async #transact(items: TxItem[], duplicateIndex: number | undefined): Promise<void> {
+    try {
+      await this.#doc.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (e) {
+      if (e instanceof TransactionCanceledException) {
+        const reasons = e.CancellationReasons ?? [];
+        if (duplicateIndex !== undefined && reasons[duplicateIndex]?.Code === 'ConditionalCheckFailed') throw new DuplicateError();
+        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) {
+          throw new ConflictError('transaction lost a race');
+        }
+      }
+      if ((e as { name?: string }).name === 'TransactionConflictException') throw new ConflictError('transaction conflict');
+      throw e;
+    }
+  }
+
+  async markFollowUpsEnqueued(dedupeKey: string): Promise<void> {
+    await this.#doc.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: keys.dedupe(dedupeKey),
+        UpdateExpression: 'REMOVE pendingJobs',
+        ConditionExpression: 'attribute_exists(PK)',
+      }),
+    );
+  }
+
+  async getTicket(id: string): Promise<Ticket | undefined> {
+    const item = await this.#get(keys.ticket(id));
+    return item ? strip<Ticket>(item) : undefined;
+  }
+
+  async getMessages(ticketId: string): Promise<Message[]> {
+    const out: Message[] = [];
+    let start: Item | undefined;
+    do {
+      const r = await this.#doc.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :msg)',
+          ExpressionAttributeValues: { ':pk': `TICKET#${ticketId}`, ':msg': 'MSG#' },
+          ConsistentRead: true,
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const i of r.Items ?? []) out.push(strip<Message>(i));
+      start = r.LastEvaluatedKey;
+    } while (start && out.length < 1000);
+    return out;
+  }
+
+  async getMessage(ticketId: string, messageId: string, createdAt: string): Promise<Message | undefined> {
+    const item = await this.#get(keys.message(ticketId, createdAt, messageId));
+    return item ? strip<Message>(item) : undefined;
+  }
+
+  async listTickets(q: ListQuery): Promise<{ tickets: Ticket[]; more: boolean }> {
+    const index = q.channel ? TABLE.indexes[1] : TABLE.indexes[0];
+    const partitions: string[] = [];
+    for (const status of q.statuses) {
+      for (let shard = 0; shard < TABLE.statusShards; shard++) {
+        partitions.push(q.channel ? channelPartition(q.channel, status, shard) : statusPartition(status, shard));
+      }
+    }
+    const pages = await Promise.all(
+      partitions.map(async (pk) => {
+        const r = await this.#doc.send(
+          new QueryCommand({
+            TableName: this.#table,
+            IndexName: index.name,
+            KeyConditionExpression: q.before ? '#pk = :pk AND #sk < :before' : '#pk = :pk',
+            ExpressionAttributeNames: { '#pk': index.partitionKey, ...(q.before ? { '#sk': index.sortKey } : {}) },
+            ExpressionAttributeValues: { ':pk': pk, ...(q.before ? { ':before': q.before } : {}) },
+            ScanIndexForward: false,
+            Limit: q.limit,
+          }),
+        );
+        return { items: (r.Items ?? []).map((i) => strip<Ticket>(i)), more: r.LastEvaluatedKey !== undefined };
+      }),
+    );
+    return mergePages(pages, q.limit);
+  }
+
+  async appendMessage(args: { ticket: Ticket; expectedVersion: number; message: Message; idempotencyKey?: string }): Promise<void> {
+    const items: TxItem[] = [];
+    if (args.idempotencyKey) {
+      items.push({
+        Put: {
+          TableName: this.#table,
+          Item: {
+            ...keys.idempotency(args.idempotencyKey),
+            type: 'idempotency',
+            ticketId: args.ticket.id,
+            messageId: args.message.id,
+            expiresAt: ttl(1),
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      });
+    }
+    items.push(
+      { Put: { TableName: this.#table, Item: messageItem(args.message), ConditionExpression: 'attribute_not_exists(PK)' } },
+      {
+        Put: {
+          TableName: this.#table,
+          Item: ticketItem(args.ticket),
+          ConditionExpression: 'attribute_exists(PK) AND version = :v',
+          ExpressionAttributeValues: { ':v': args.expectedVersion },
+        },
+      },
+    );
+    await this.#transact(items, args.idempotencyKey ? 0 : undefined);
+  }
+
+  async updateTicket(ticket: Ticket, expectedVersion: number): Promise<void> {
+    await this.#transact(
+      [
+        {
+          Put: {
+            TableName: this.#table,
+            Item: ticketItem(ticket),
+            ConditionExpression: 'attribute_exists(PK) AND version = :v',
+            ExpressionAttributeValues: { ':v': expectedVersion },
+          },
+        },
+      ],
+      undefined,
+    );
+  }
+
+  async updateMessageDelivery(
+    ticketId: string,
+    messageId: string,
+    createdAt: string,
+    u: { status: Message['deliveryStatus']; providerMessageId?: string; error?: string },
+  ): Promise<void> {
+    const sets = ['deliveryStatus = :s', 'deliveryUpdatedAt = :at'];
+    const values: Item = { ':s': u.status, ':at': new Date().toISOString() };
+    if (u.providerMessageId) {
+      sets.push('providerMessageId = :pid');
+      values[':pid'] = u.providerMessageId;
+    }
+    if (u.error) {
+      sets.push('deliveryError = :err');
+      values[':err'] = u.error;
+    }
+    await this.#doc.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: keys.message(ticketId, createdAt, messageId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async getIdempotentResult(key: string): Promise<{ ticketId: string; messageId: string } | undefined> {
+    const item = await this.#get(keys.idempotency(key));
+    return item ? { ticketId: item['ticketId'] as string, messageId: item['messageId'] as string } : undefined;
+  }
+}

@@ -1,0 +1,142 @@
+/** The REST API, independent of Lambda: route, authenticate, validate, call the core. */
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import { ApiKeyAuthenticator, requireScope, type Scope } from '../core/auth.ts';
+import { ClientError } from '../core/errors.ts';
+import type { CoreDeps } from '../core/ports.ts';
+import { getTicketWithMessages, listTickets, patchTicket, replyToTicket } from '../core/services/tickets.ts';
+import { CHANNELS, PRIORITIES, TICKET_STATUSES } from '../core/types.ts';
+import { clientErrorResponse, errorBody, json, type HttpRequest, type HttpResponse } from '../http.ts';
+import { findRoute } from '../routing.ts';
+import { messageView, ticketView } from './views.ts';
+
+const TICKET_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+const ListQuerySchema = z
+  .object({
+    status: z.enum(TICKET_STATUSES).optional(),
+    channel: z.enum(CHANNELS).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().min(1).max(512).optional(),
+  })
+  .strict();
+
+const ReplySchema = z
+  .object({
+    text: z.string().trim().min(1, 'text must not be empty').max(4096),
+    author: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+
+const PatchSchema = z
+  .object({
+    status: z.enum(TICKET_STATUSES).optional(),
+    priority: z.enum(PRIORITIES).optional(),
+    assignee: z.string().trim().min(1).max(200).nullable().optional(),
+    tags: z.array(z.string().trim().min(1).max(64)).max(50).optional(),
+  })
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, 'send at least one of status, priority, assignee, tags');
+
+const issues = (e: z.ZodError) => e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, code: string, what: string): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new ClientError(400, code, `${what} is not valid.`, issues(r.error));
+  return r.data;
+}
+
+function jsonBody(req: HttpRequest): unknown {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/json') throw new ClientError(415, 'unsupported_media_type', 'Send the body as application/json.');
+  try {
+    return JSON.parse(req.body.toString('utf8'));
+  } catch {
+    throw new ClientError(400, 'invalid_json', 'The body is not valid JSON.');
+  }
+}
+
+function ticketId(req: HttpRequest): string {
+  const id = req.pathParams['id'] ?? '';
+  if (!TICKET_ID.test(id)) throw new ClientError(404, 'not_found', `No ticket with id "${id.slice(0, 64)}".`);
+  return id;
+}
+
+export class ApiService {
+  readonly #auth: ApiKeyAuthenticator;
+  readonly #deps: CoreDeps;
+
+  constructor(deps: CoreDeps, config: Config) {
+    this.#deps = deps;
+    this.#auth = new ApiKeyAuthenticator(config.apiKeys);
+  }
+
+  async handle(req: HttpRequest): Promise<HttpResponse> {
+    try {
+      return await this.#route(req);
+    } catch (e) {
+      if (e instanceof ClientError) return clientErrorResponse(e);
+      throw e;
+    }
+  }
+
+  #authorize(req: HttpRequest, scope: Scope): void {
+    requireScope(this.#auth.authenticate(req.headers['authorization']), scope);
+  }
+
+  async #route(req: HttpRequest): Promise<HttpResponse> {
+    const m = findRoute(req.method, req.path, 'api');
+    if (m.kind === 'not-found') return json(404, errorBody('not_found', `No route ${req.method} ${req.path}.`));
+    if (m.kind === 'method-not-allowed') {
+      return json(405, errorBody('method_not_allowed', `Use ${m.allowed.join(', ')} on ${req.path}.`), { allow: m.allowed.join(', ') });
+    }
+    const withParams: HttpRequest = { ...req, pathParams: { ...m.params, ...req.pathParams } };
+    const deps = this.#deps;
+    switch (`${m.route.method} ${m.route.path}`) {
+      case 'GET /health':
+        return json(200, { status: 'ok', time: deps.clock.now().toISOString() });
+
+      case 'GET /v1/tickets': {
+        this.#authorize(req, 'tickets:read');
+        const q = parse(ListQuerySchema, Object.fromEntries(req.query), 'invalid_query', 'The query string');
+        const page = await listTickets(deps, q);
+        return json(200, { tickets: page.tickets.map(ticketView), nextCursor: page.nextCursor ?? null });
+      }
+
+      case 'GET /v1/tickets/{id}': {
+        this.#authorize(req, 'tickets:read');
+        const { ticket, messages } = await getTicketWithMessages(deps, ticketId(withParams));
+        return json(200, { ticket: ticketView(ticket), messages: messages.map(messageView) });
+      }
+
+      case 'PATCH /v1/tickets/{id}': {
+        this.#authorize(req, 'tickets:write');
+        const id = ticketId(withParams);
+        const body = parse(PatchSchema, jsonBody(req), 'invalid_body', 'The body');
+        const ifMatch = req.headers['if-match'];
+        let version: number | undefined;
+        if (ifMatch !== undefined) {
+          version = Number(ifMatch.replace(/^W\//, '').replaceAll('"', ''));
+          if (!Number.isInteger(version) || version < 1) {
+            throw new ClientError(400, 'invalid_if_match', 'If-Match must be the ticket version, e.g. "3".');
+          }
+        }
+        const t = await patchTicket(deps, id, body, version);
+        return json(200, { ticket: ticketView(t) });
+      }
+
+      case 'POST /v1/tickets/{id}/replies': {
+        this.#authorize(req, 'tickets:write');
+        const id = ticketId(withParams);
+        const body = parse(ReplySchema, jsonBody(req), 'invalid_body', 'The body');
+        const key = req.headers['idempotency-key'];
+        if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) {
+          throw new ClientError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1-128 printable ASCII characters.');
+        }
+        const r = await replyToTicket(deps, id, body, key);
+        return json(r.replayed ? 200 : 201, { message: messageView(r.message) }, r.replayed ? { 'idempotent-replayed': 'true' } : {});
+      }
+    }
+    return json(404, errorBody('not_found', `No route ${req.method} ${req.path}.`));
+  }
+}

@@ -1,0 +1,41 @@
+/** The REST API's JSON shapes (camelCase). Internal fields (version keys, thread keys) stay inside. */
+import type { Message, Ticket } from '../core/types.ts';
+
+export const ticketView = (t: Ticket) => ({
+  id: t.id,
+  status: t.status,
+  priority: t.priority,
+  channel: t.channel,
+  provider: t.provider,
+  contactId: t.contactId,
+  customerAddress: t.customerAddress,
+  inboxAddress: t.inboxAddress,
+  subject: t.subject ?? null,
+  assignee: t.assignee ?? null,
+  tags: t.tags,
+  createdAt: t.createdAt,
+  lastMessageAt: t.lastMessageAt,
+  messageCount: t.messageCount,
+  firstResponseAt: t.firstResponseAt ?? null,
+  resolvedAt: t.resolvedAt ?? null,
+  slaFirstResponseDueAt: t.slaFirstResponseDueAt ?? null,
+  slaBreachedAt: t.slaBreachedAt ?? null,
+  reopenCount: t.reopenCount,
+  version: t.version,
+});
+
+export const messageView = (m: Message) => ({
+  id: m.id,
+  ticketId: m.ticketId,
+  direction: m.direction,
+  automated: m.automated,
+  author: m.author ?? null,
+  text: m.text,
+  attachments: m.attachments,
+  providerMessageId: m.providerMessageId ?? null,
+  from: m.from,
+  to: m.to,
+  createdAt: m.createdAt,
+  deliveryStatus: m.deliveryStatus ?? null,
+  deliveryError: m.deliveryError ?? null,
+});

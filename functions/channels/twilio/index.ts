@@ -1,0 +1,48 @@
+/** POST /webhooks/twilio: verify X-Twilio-Signature, parse, normalize, answer empty TwiML. */
+import { ClientError } from '../../core/errors.ts';
+import type { HttpRequest } from '../../http.ts';
+import { ProviderNotConfigured, type ChannelContext, type ChannelModule, type ReceiveResult } from '../types.ts';
+import { normalizeTwilio } from './normalize.ts';
+import { verifyTwilioRequest } from './verify.ts';
+
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+
+/** The URL Twilio signed: the configured public base URL plus the path and query it called. */
+export const signedUrl = (publicBaseUrl: string, req: Pick<HttpRequest, 'path' | 'rawQuery'>): string =>
+  `${publicBaseUrl}${req.path}${req.rawQuery ? `?${req.rawQuery}` : ''}`;
+
+export const twilio: ChannelModule = {
+  provider: 'twilio',
+  receive(req: HttpRequest, ctx: ChannelContext): ReceiveResult {
+    const token = ctx.config.twilio.authToken;
+    if (!token) throw new ProviderNotConfigured('twilio', 'TWILIO_AUTH_TOKEN is not set');
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (contentType !== 'application/x-www-form-urlencoded') {
+      throw new ClientError(415, 'unsupported_media_type', 'Twilio webhooks must be application/x-www-form-urlencoded.');
+    }
+    const rawBody = req.body.toString('utf8');
+    const fields = [...new URLSearchParams(rawBody)];
+    const verdict = verifyTwilioRequest({
+      authToken: token,
+      signature: req.headers['x-twilio-signature'],
+      url: signedUrl(ctx.config.publicBaseUrl, req),
+      params: fields,
+      rawBody,
+    });
+    if (!verdict.ok) {
+      throw new ClientError(
+        403,
+        verdict.reason,
+        verdict.reason === 'missing_signature'
+          ? 'The X-Twilio-Signature header is missing.'
+          : 'The X-Twilio-Signature does not match this request. Check TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL.',
+      );
+    }
+    const message = normalizeTwilio(fields, ctx.now.toISOString());
+    return {
+      kind: 'messages',
+      messages: [message],
+      ok: { statusCode: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: EMPTY_TWIML },
+    };
+  },
+};

@@ -1,0 +1,23 @@
+/** A failure caused by the caller: always a 4xx with a stable machine-readable code. */
+export class ClientError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details?: unknown;
+  constructor(status: number, code: string, message: string, details?: unknown) {
+    super(message);
+    this.name = 'ClientError';
+    this.status = status;
+    this.code = code;
+    this.details = details;
+  }
+}
+
+/** An optimistic-concurrency conflict: re-read and retry. */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+export const isClientError = (e: unknown): e is ClientError => e instanceof ClientError;

@@ -1,0 +1,142 @@
+/**
+ * Ports: what the core needs from the outside world. Adapters (functions/adapters) implement
+ * them with the AWS SDK; tests implement them in memory or point the real adapters at local engines.
+ */
+import type { MetricEvent } from './metrics.ts';
+import type { Contact, InboundMessage, Job, Message, QueuedJob, Ticket, TicketStatus, Channel } from './types.ts';
+
+/** What the store knows before an inbound message is ingested. */
+export interface IngestContext {
+  /** The dedupe record, if this provider message was already ingested. */
+  readonly duplicateOf?: { readonly ticketId: string; readonly messageId: string; readonly pendingJobs: readonly QueuedJob[] };
+  /** The ticket the thread currently points at. */
+  readonly threadTicket?: Ticket;
+  /** The ticket id the thread pointer holds, if the pointer exists (even if its ticket is gone). */
+  readonly threadPointer?: string;
+  readonly contact?: Contact;
+}
+
+/** Everything one ingest writes, committed atomically. */
+export interface IngestWrite {
+  readonly message: Message;
+  readonly ticket: Ticket;
+  /** The version the ticket had when read; undefined when the ticket is new. */
+  readonly expectedTicketVersion?: number;
+  /** Thread pointer: set when a new ticket is opened. `expectedPrevious` guards against races. */
+  readonly thread?: { readonly key: string; readonly channel: Channel; readonly ticketId: string; readonly expectedPrevious?: string };
+  /** A contact and identity created for a first-time sender. */
+  readonly newContact?: Contact;
+  readonly dedupeKey: string;
+  /** Follow-ups kept on the dedupe record until they are enqueued, so a retry can finish them. */
+  readonly pendingJobs: readonly QueuedJob[];
+}
+
+export interface ListQuery {
+  readonly statuses: readonly TicketStatus[];
+  readonly channel?: Channel;
+  readonly limit: number;
+  /** Exclusive upper bound on the index sort key (`<lastMessageAt>#<id>`), from the cursor. */
+  readonly before?: string;
+}
+
+export interface TicketStore {
+  getIngestContext(msg: InboundMessage, dedupeKey: string): Promise<IngestContext>;
+  /** Throws DuplicateError when the dedupe record exists, ConflictError on any other lost race. */
+  commitIngest(write: IngestWrite): Promise<void>;
+  markFollowUpsEnqueued(dedupeKey: string): Promise<void>;
+
+  getTicket(id: string): Promise<Ticket | undefined>;
+  getMessages(ticketId: string): Promise<Message[]>;
+  getMessage(ticketId: string, messageId: string, createdAt: string): Promise<Message | undefined>;
+  listTickets(q: ListQuery): Promise<{ tickets: Ticket[]; more: boolean }>;
+
+  /** Store a new message and the ticket's new state in one transaction guarded by version. */
+  appendMessage(args: {
+    ticket: Ticket;
+    expectedVersion: number;
+    message: Message;
+    idempotencyKey?: string;
+  }): Promise<void>;
+  /** Update a ticket's fields guarded by version. */
+  updateTicket(ticket: Ticket, expectedVersion: number): Promise<void>;
+  updateMessageDelivery(
+    ticketId: string,
+    messageId: string,
+    createdAt: string,
+    update: { status: Message['deliveryStatus']; providerMessageId?: string; error?: string },
+  ): Promise<void>;
+  /** Look up an API idempotency key: the message it created, if any. */
+  getIdempotentResult(key: string): Promise<{ ticketId: string; messageId: string } | undefined>;
+}
+
+export class DuplicateError extends Error {
+  constructor() {
+    super('duplicate delivery');
+    this.name = 'DuplicateError';
+  }
+}
+
+export interface JobQueue {
+  enqueue(jobs: readonly QueuedJob[]): Promise<void>;
+}
+
+export interface ParkingQueue {
+  /** Park a verified inbound message for the worker to ingest later. */
+  park(msg: InboundMessage): Promise<void>;
+}
+
+export interface MetricsSink {
+  emit(events: readonly MetricEvent[]): void;
+}
+
+export type SendResult =
+  | { readonly status: 'sent'; readonly providerMessageId: string }
+  | { readonly status: 'not_sent'; readonly reason: string };
+
+/** Delivers an outbound message through the ticket's provider. Throws on transient failure. */
+export interface Sender {
+  send(ticket: Ticket, message: Message): Promise<SendResult>;
+}
+
+/** A permanent send failure (4xx from the provider): retrying will not help. */
+export class PermanentSendError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PermanentSendError';
+  }
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface IdSource {
+  newId(): string;
+}
+
+export interface Logger {
+  info(msg: string, extra?: Record<string, unknown>): void;
+  warn(msg: string, extra?: Record<string, unknown>): void;
+  error(msg: string, extra?: Record<string, unknown>): void;
+}
+
+export interface CoreDeps {
+  readonly store: TicketStore;
+  readonly jobs: JobQueue;
+  readonly parking: ParkingQueue;
+  readonly metrics: MetricsSink;
+  readonly senders: Readonly<Record<string, Sender>>;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly log: Logger;
+  readonly settings: CoreSettings;
+}
+
+export interface CoreSettings {
+  /** First-response SLA target per channel, in seconds. */
+  readonly slaFirstResponseSeconds: Readonly<Record<Channel, number>>;
+  readonly autoAck: { readonly enabled: boolean; readonly text: string };
+  readonly dedupeTtlDays: number;
+}
+
+export type { Job };

@@ -1,0 +1,65 @@
+/** Ingest one verified inbound message: exactly one message, one ticket update, one set of follow-ups. */
+import { ConflictError } from '../errors.ts';
+import { METRIC, count } from '../metrics.ts';
+import { DuplicateError, type CoreDeps } from '../ports.ts';
+import { dedupeKeyOf, dimsOf, planIngest } from '../tickets.ts';
+import type { InboundMessage } from '../types.ts';
+
+export interface IngestResult {
+  readonly duplicate: boolean;
+  readonly ticketId: string;
+  readonly messageId: string;
+  readonly newTicket: boolean;
+}
+
+const MAX_ATTEMPTS = 8;
+
+export async function ingestMessage(deps: CoreDeps, msg: InboundMessage): Promise<IngestResult> {
+  const dedupeKey = dedupeKeyOf(msg.provider, msg.providerMessageId);
+  for (let attempt = 1; ; attempt++) {
+    const ctx = await deps.store.getIngestContext(msg, dedupeKey);
+    if (ctx.duplicateOf) {
+      deps.metrics.emit([count(METRIC.DuplicateDeliveries, dimsOf(msg))]);
+      // The first delivery stored the message but may have died before queueing its follow-ups.
+      if (ctx.duplicateOf.pendingJobs.length > 0) {
+        await deps.jobs.enqueue(ctx.duplicateOf.pendingJobs);
+        await deps.store.markFollowUpsEnqueued(dedupeKey);
+      }
+      return { duplicate: true, ticketId: ctx.duplicateOf.ticketId, messageId: ctx.duplicateOf.messageId, newTicket: false };
+    }
+    const plan = planIngest(
+      msg,
+      ctx,
+      { ticketId: deps.ids.newId(), contactId: deps.ids.newId(), messageId: deps.ids.newId() },
+      deps.clock.now(),
+      deps.settings,
+    );
+    try {
+      await deps.store.commitIngest(plan.write);
+    } catch (e) {
+      if (e instanceof DuplicateError || e instanceof ConflictError) {
+        // Lost a race with a concurrent delivery: re-read; the next round sees what won.
+        if (attempt >= MAX_ATTEMPTS) throw e;
+        await sleep(Math.random() * 20 * attempt);
+        continue;
+      }
+      throw e;
+    }
+    deps.metrics.emit(plan.metrics);
+    if (plan.jobs.length > 0) {
+      await deps.jobs.enqueue(plan.jobs);
+      await deps.store.markFollowUpsEnqueued(dedupeKey);
+    }
+    deps.log.info('ingested', {
+      provider: msg.provider,
+      channel: msg.channel,
+      ticketId: plan.outcome.ticketId,
+      messageId: plan.outcome.messageId,
+      newTicket: plan.outcome.newTicket,
+      reopened: plan.outcome.reopened,
+    });
+    return { duplicate: false, ...plan.outcome };
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

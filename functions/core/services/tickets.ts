@@ -1,0 +1,108 @@
+/** What the REST API does with tickets: read, list, reply, update. */
+import { ClientError, ConflictError } from '../errors.ts';
+import { decodeCursor, encodeCursor, activitySortKey } from '../listing.ts';
+import { DuplicateError, type CoreDeps } from '../ports.ts';
+import { planPatch, planReply, type TicketPatch } from '../tickets.ts';
+import { TICKET_STATUSES, type Channel, type Message, type Ticket, type TicketStatus } from '../types.ts';
+import { sleep } from './ingest.ts';
+
+const MAX_ATTEMPTS = 5;
+
+export async function getTicketOr404(deps: CoreDeps, id: string): Promise<Ticket> {
+  const t = await deps.store.getTicket(id);
+  if (!t) throw new ClientError(404, 'not_found', `No ticket with id "${id}".`);
+  return t;
+}
+
+export async function getTicketWithMessages(deps: CoreDeps, id: string): Promise<{ ticket: Ticket; messages: Message[] }> {
+  const ticket = await getTicketOr404(deps, id);
+  const messages = await deps.store.getMessages(id);
+  return { ticket, messages };
+}
+
+export interface ListInput {
+  readonly status?: TicketStatus | undefined;
+  readonly channel?: Channel | undefined;
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+export async function listTickets(deps: CoreDeps, input: ListInput): Promise<{ tickets: Ticket[]; nextCursor?: string }> {
+  const filters = { status: input.status ?? null, channel: input.channel ?? null };
+  const before = input.cursor ? decodeCursor(input.cursor, filters) : undefined;
+  const { tickets, more } = await deps.store.listTickets({
+    statuses: input.status ? [input.status] : TICKET_STATUSES,
+    ...(input.channel ? { channel: input.channel } : {}),
+    limit: input.limit,
+    ...(before ? { before } : {}),
+  });
+  const last = tickets.at(-1);
+  return { tickets, ...(more && last ? { nextCursor: encodeCursor(activitySortKey(last), filters) } : {}) };
+}
+
+export async function replyToTicket(
+  deps: CoreDeps,
+  ticketId: string,
+  input: { text: string; author?: string | undefined },
+  idempotencyKey: string | undefined,
+): Promise<{ message: Message; replayed: boolean }> {
+  const idemKey = idempotencyKey ? `${ticketId}#${idempotencyKey}` : undefined;
+  for (let attempt = 1; ; attempt++) {
+    if (idemKey) {
+      const prior = await deps.store.getIdempotentResult(idemKey);
+      if (prior) return replay(deps, ticketId, prior.messageId);
+    }
+    const ticket = await getTicketOr404(deps, ticketId);
+    const plan = planReply(ticket, input, deps.ids.newId(), deps.clock.now());
+    try {
+      await deps.store.appendMessage({
+        ticket: plan.ticket,
+        expectedVersion: ticket.version,
+        message: plan.message,
+        ...(idemKey ? { idempotencyKey: idemKey } : {}),
+      });
+    } catch (e) {
+      if ((e instanceof ConflictError || e instanceof DuplicateError) && attempt < MAX_ATTEMPTS) {
+        await sleep(Math.random() * 20 * attempt);
+        continue;
+      }
+      throw e;
+    }
+    deps.metrics.emit(plan.metrics);
+    await deps.jobs.enqueue(plan.jobs);
+    return { message: plan.message, replayed: false };
+  }
+}
+
+/** A repeated Idempotency-Key: answer with the first reply, re-queueing its delivery if it never left. */
+async function replay(deps: CoreDeps, ticketId: string, messageId: string): Promise<{ message: Message; replayed: boolean }> {
+  const messages = await deps.store.getMessages(ticketId);
+  const message = messages.find((m) => m.id === messageId);
+  if (!message) throw new Error(`idempotency record points at missing message ${messageId}`);
+  if (message.deliveryStatus === 'queued') {
+    await deps.jobs.enqueue([{ job: { kind: 'deliver', ticketId, messageId, createdAt: message.createdAt }, delaySeconds: 0 }]);
+  }
+  return { message, replayed: true };
+}
+
+export async function patchTicket(deps: CoreDeps, ticketId: string, patch: TicketPatch, ifVersion?: number): Promise<Ticket> {
+  for (let attempt = 1; ; attempt++) {
+    const ticket = await getTicketOr404(deps, ticketId);
+    if (ifVersion !== undefined && ticket.version !== ifVersion) {
+      throw new ClientError(412, 'version_mismatch', `The ticket is at version ${ticket.version}, not ${ifVersion}.`);
+    }
+    const plan = planPatch(ticket, patch, deps.clock.now());
+    try {
+      await deps.store.updateTicket(plan.ticket, ticket.version);
+    } catch (e) {
+      if (e instanceof ConflictError && ifVersion === undefined && attempt < MAX_ATTEMPTS) {
+        await sleep(Math.random() * 20 * attempt);
+        continue;
+      }
+      if (e instanceof ConflictError) throw new ClientError(412, 'version_mismatch', 'The ticket changed; read it again.');
+      throw e;
+    }
+    deps.metrics.emit(plan.metrics);
+    return plan.ticket;
+  }
+}

@@ -1,0 +1,148 @@
+/** The worker's jobs: auto-acknowledgement, SLA checks, outbound delivery, re-ingest of parked events. */
+import { ConflictError } from '../errors.ts';
+import { METRIC, count } from '../metrics.ts';
+import { PermanentSendError, type CoreDeps } from '../ports.ts';
+import { evaluateFirstResponse } from '../sla.ts';
+import { dimsOf } from '../tickets.ts';
+import type { Job, Message, Ticket } from '../types.ts';
+import { ingestMessage, sleep } from './ingest.ts';
+
+const MAX_ATTEMPTS = 5;
+
+export async function runJob(deps: CoreDeps, job: Job): Promise<void> {
+  switch (job.kind) {
+    case 'ingest':
+      await ingestMessage(deps, job.message);
+      return;
+    case 'ack':
+      await acknowledge(deps, job.ticketId);
+      return;
+    case 'deliver':
+      await deliver(deps, job.ticketId, job.messageId, job.createdAt);
+      return;
+    case 'sla-check':
+      await checkFirstResponse(deps, job.ticketId, job.dueAt);
+      return;
+  }
+}
+
+export const ackText = (template: string, ticket: Ticket): string => template.replaceAll('{ticket}', ticket.id);
+
+/** Record the automated acknowledgement once per ticket, then deliver it. */
+async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const ticket = await deps.store.getTicket(ticketId);
+    if (!ticket) {
+      deps.log.warn('ack for a missing ticket', { ticketId });
+      return;
+    }
+    if (ticket.autoAckMessageId) {
+      const msgs = await deps.store.getMessages(ticketId);
+      const ack = msgs.find((m) => m.id === ticket.autoAckMessageId);
+      if (ack) await deliverMessage(deps, ticket, ack);
+      return;
+    }
+    const at = deps.clock.now().toISOString();
+    const message: Message = {
+      id: deps.ids.newId(),
+      ticketId,
+      direction: 'outbound',
+      automated: true,
+      text: ackText(deps.settings.autoAck.text, ticket),
+      attachments: [],
+      from: ticket.inboxAddress,
+      to: ticket.customerAddress,
+      createdAt: at,
+      deliveryStatus: 'queued',
+    };
+    const next: Ticket = { ...ticket, autoAckMessageId: message.id, messageCount: ticket.messageCount + 1, version: ticket.version + 1 };
+    try {
+      await deps.store.appendMessage({ ticket: next, expectedVersion: ticket.version, message });
+    } catch (e) {
+      if (e instanceof ConflictError && attempt < MAX_ATTEMPTS) {
+        await sleep(Math.random() * 20 * attempt);
+        continue;
+      }
+      throw e;
+    }
+    await deliverMessage(deps, next, message);
+    if ((await deps.store.getMessage(ticketId, message.id, message.createdAt))?.deliveryStatus === 'sent') {
+      deps.metrics.emit([count(METRIC.AutoAcksSent, dimsOf(ticket))]);
+    }
+    return;
+  }
+}
+
+async function deliver(deps: CoreDeps, ticketId: string, messageId: string, createdAt: string): Promise<void> {
+  const ticket = await deps.store.getTicket(ticketId);
+  const message = await deps.store.getMessage(ticketId, messageId, createdAt);
+  if (!ticket || !message) {
+    deps.log.warn('delivery for a missing ticket or message', { ticketId, messageId });
+    return;
+  }
+  await deliverMessage(deps, ticket, message);
+}
+
+/** Send a queued outbound message through the ticket's provider; idempotent on delivery status. */
+async function deliverMessage(deps: CoreDeps, ticket: Ticket, message: Message): Promise<void> {
+  if (message.deliveryStatus !== 'queued') return;
+  const sender = deps.senders[ticket.provider];
+  if (!sender) {
+    await deps.store.updateMessageDelivery(ticket.id, message.id, message.createdAt, {
+      status: 'not_sent',
+      error: `no sender for provider "${ticket.provider}"`,
+    });
+    return;
+  }
+  try {
+    const result = await sender.send(ticket, message);
+    if (result.status === 'sent') {
+      await deps.store.updateMessageDelivery(ticket.id, message.id, message.createdAt, {
+        status: 'sent',
+        providerMessageId: result.providerMessageId,
+      });
+    } else {
+      await deps.store.updateMessageDelivery(ticket.id, message.id, message.createdAt, { status: 'not_sent', error: result.reason });
+    }
+  } catch (e) {
+    if (e instanceof PermanentSendError) {
+      deps.metrics.emit([count(METRIC.OutboundFailed, dimsOf(ticket))]);
+      await deps.store.updateMessageDelivery(ticket.id, message.id, message.createdAt, { status: 'failed', error: e.message });
+      return;
+    }
+    throw e; // transient: the queue retries, then the DLQ keeps it
+  }
+}
+
+async function checkFirstResponse(deps: CoreDeps, ticketId: string, dueAt: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const ticket = await deps.store.getTicket(ticketId);
+    if (!ticket) return;
+    const now = deps.clock.now();
+    const verdict = evaluateFirstResponse(ticket, dueAt, now);
+    switch (verdict.kind) {
+      case 'not-due':
+        await deps.jobs.enqueue([{ job: { kind: 'sla-check', ticketId, check: 'first-response', dueAt }, delaySeconds: verdict.delaySeconds }]);
+        return;
+      case 'met':
+      case 'not-applicable':
+      case 'already-breached':
+        return;
+      case 'breached': {
+        const next: Ticket = { ...ticket, slaBreachedAt: now.toISOString(), version: ticket.version + 1 };
+        try {
+          await deps.store.updateTicket(next, ticket.version);
+        } catch (e) {
+          if (e instanceof ConflictError && attempt < MAX_ATTEMPTS) {
+            await sleep(Math.random() * 20 * attempt);
+            continue;
+          }
+          throw e;
+        }
+        deps.metrics.emit([count(METRIC.SlaBreached, { ...dimsOf(ticket), Sla: 'FirstResponse' })]);
+        deps.log.info('first-response SLA breached', { ticketId, dueAt });
+        return;
+      }
+    }
+  }
+}

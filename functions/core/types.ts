@@ -1,0 +1,116 @@
+/** Channel-neutral domain types. Pure: no AWS, no I/O. */
+
+export const CHANNELS = ['sms', 'whatsapp', 'email', 'messenger', 'instagram', 'telegram', 'x'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const TICKET_STATUSES = ['open', 'pending', 'resolved', 'closed'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+/** How a sender is recognised across messages: `phone` is always E.164. */
+export type IdentityKind = 'phone' | 'sms-sender' | 'email' | 'wa' | 'psid' | 'igsid' | 'telegram' | 'x';
+
+export interface Identity {
+  readonly kind: IdentityKind;
+  readonly value: string;
+}
+
+export interface Attachment {
+  readonly url?: string;
+  readonly contentType?: string;
+  readonly name?: string;
+  readonly size?: number;
+  readonly providerMediaId?: string;
+}
+
+/** What every channel normalizes a verified inbound webhook into. */
+export interface InboundMessage {
+  readonly provider: string;
+  readonly channel: Channel;
+  /** The provider's id for the message; the dedupe key together with `provider`. */
+  readonly providerMessageId: string;
+  /** Identifies the conversation within the channel, e.g. our number + the customer's number. */
+  readonly threadKey: string;
+  /** The customer's address as the provider gave it (e.g. `whatsapp:+14155550100`). */
+  readonly from: string;
+  /** Our address the customer wrote to. */
+  readonly to: string;
+  readonly identity: Identity;
+  readonly displayName?: string;
+  readonly text: string;
+  readonly attachments: readonly Attachment[];
+  /** ISO time we received it (providers like Twilio send no timestamp). */
+  readonly receivedAt: string;
+  /** Provider account the message arrived on (Twilio AccountSid), for replying. */
+  readonly providerAccount?: string;
+}
+
+export type Direction = 'inbound' | 'outbound' | 'note';
+export type DeliveryStatus = 'queued' | 'sent' | 'not_sent' | 'failed';
+
+export interface Message {
+  readonly id: string;
+  readonly ticketId: string;
+  readonly direction: Direction;
+  /** Sent by the system (auto-acknowledgement), not by an agent. */
+  readonly automated: boolean;
+  readonly author?: string;
+  readonly text: string;
+  readonly attachments: readonly Attachment[];
+  readonly providerMessageId?: string;
+  readonly from: string;
+  readonly to: string;
+  readonly createdAt: string;
+  readonly deliveryStatus?: DeliveryStatus;
+  readonly deliveryError?: string;
+}
+
+export interface Ticket {
+  readonly id: string;
+  readonly status: TicketStatus;
+  readonly priority: Priority;
+  readonly channel: Channel;
+  readonly provider: string;
+  readonly contactId: string;
+  readonly threadKey: string;
+  /** Our address on the channel (the number the customer texted). */
+  readonly inboxAddress: string;
+  /** The customer's address on the channel, where replies go. */
+  readonly customerAddress: string;
+  readonly providerAccount?: string;
+  readonly subject?: string;
+  readonly assignee?: string;
+  readonly tags: readonly string[];
+  readonly createdAt: string;
+  readonly lastMessageAt: string;
+  readonly messageCount: number;
+  readonly firstResponseAt?: string;
+  readonly resolvedAt?: string;
+  readonly slaFirstResponseDueAt?: string;
+  readonly slaBreachedAt?: string;
+  readonly autoAckMessageId?: string;
+  readonly reopenCount: number;
+  /** Optimistic-concurrency version, incremented on every write. */
+  readonly version: number;
+}
+
+export interface Contact {
+  readonly id: string;
+  readonly name?: string;
+  readonly identities: readonly Identity[];
+  readonly createdAt: string;
+}
+
+/** Work queued for the worker. */
+export type Job =
+  | { readonly kind: 'ack'; readonly ticketId: string }
+  | { readonly kind: 'sla-check'; readonly ticketId: string; readonly check: 'first-response'; readonly dueAt: string }
+  | { readonly kind: 'deliver'; readonly ticketId: string; readonly messageId: string; readonly createdAt: string }
+  | { readonly kind: 'ingest'; readonly message: InboundMessage };
+
+export interface QueuedJob {
+  readonly job: Job;
+  readonly delaySeconds: number;
+}

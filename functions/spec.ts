@@ -1,0 +1,96 @@
+/**
+ * The single source of truth for everything the CDK stack (lib/) and the local stack (bin/local.ts)
+ * both build: the table with its indexes, the queues, and the HTTP routes. Pure data, no imports,
+ * so that the two can never drift apart.
+ */
+
+export type FunctionName = 'webhook' | 'api';
+
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST' | 'PATCH';
+  /** API Gateway path syntax: `{name}` is a path parameter. */
+  readonly path: string;
+  readonly fn: FunctionName;
+}
+
+/** Every HTTP route the system serves, in API Gateway HTTP API syntax. */
+export const ROUTES: readonly RouteSpec[] = [
+  { method: 'POST', path: '/webhooks/twilio', fn: 'webhook' },
+  { method: 'GET', path: '/health', fn: 'api' },
+  { method: 'GET', path: '/v1/tickets', fn: 'api' },
+  { method: 'GET', path: '/v1/tickets/{id}', fn: 'api' },
+  { method: 'PATCH', path: '/v1/tickets/{id}', fn: 'api' },
+  { method: 'POST', path: '/v1/tickets/{id}/replies', fn: 'api' },
+];
+
+export interface IndexSpec {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
+export const TABLE = {
+  /** Logical name; the deployed table gets a CloudFormation name, locally this is the default. */
+  defaultName: 'support-tickets',
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  ttlAttribute: 'expiresAt',
+  indexes: [
+    /** Tickets by status, newest activity first. PK is sharded: `STATUS#<status>#<shard>`. */
+    { name: 'byStatus', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+    /** Tickets by channel and status: `CHANNEL#<channel>#<status>#<shard>`. */
+    { name: 'byChannel', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+    /** Tickets by contact: `CONTACT#<contactId>`, newest first. */
+    { name: 'byContact', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
+  ] as const satisfies readonly IndexSpec[],
+  /**
+   * Number of write shards for the status and channel indexes. A status like `open` is shared by
+   * most tickets; spreading it over shards keeps one index partition from taking every write.
+   * Lists query every shard and merge, so this stays small.
+   */
+  statusShards: 4,
+} as const;
+
+export interface QueueSpec {
+  /** Base name; the deployed queue gets a CloudFormation name, locally this name. */
+  readonly name: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly retentionDays: number;
+  /** Env var under which handlers find this queue's URL. */
+  readonly urlEnv: string;
+}
+
+export const QUEUES = {
+  /** Auto-acknowledgements, SLA checks, outbound deliveries. */
+  followUp: {
+    name: 'support-follow-ups',
+    visibilityTimeoutSeconds: 60,
+    maxReceiveCount: 5,
+    retentionDays: 14,
+    urlEnv: 'FOLLOWUP_QUEUE_URL',
+  },
+  /** Verified events parked because the store failed; the worker ingests them later. */
+  ingest: {
+    name: 'support-ingest-retry',
+    visibilityTimeoutSeconds: 60,
+    maxReceiveCount: 10,
+    retentionDays: 14,
+    urlEnv: 'INGEST_QUEUE_URL',
+  },
+} as const satisfies Record<string, QueueSpec>;
+
+export const DLQ_SUFFIX = '-dlq';
+export const DLQ_RETENTION_DAYS = 14;
+
+/** SQS caps DelaySeconds at 15 minutes; longer waits are re-delayed in hops. */
+export const MAX_SQS_DELAY_SECONDS = 900;
+
+/** API Gateway HTTP API payload limit. */
+export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/** Worker batch size from the event source mapping (and the local poller). */
+export const WORKER_BATCH_SIZE = 10;
+
+/** How long dedupe records are kept: providers retry for up to 7 days (Meta WhatsApp). */
+export const DEDUPE_TTL_DAYS = 14;

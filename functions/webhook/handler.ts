@@ -1,0 +1,17 @@
+/** Lambda entry for POST /webhooks/{provider}: thin, everything else is in service.ts. */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { defaultRuntime, type Runtime } from '../app.ts';
+import { fromApiGatewayEvent, toApiGatewayResult } from '../http.ts';
+import { httpErrorBoundary } from '../middleware.ts';
+import { handleWebhook } from './service.ts';
+
+export const makeWebhookHandler = (getRuntime: () => Promise<Runtime>) =>
+  middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+    .use(httpErrorBoundary())
+    .handler(async (event) => {
+      const rt = await getRuntime();
+      return toApiGatewayResult(await handleWebhook(rt.deps, rt.config, fromApiGatewayEvent(event)));
+    });
+
+export const handler = makeWebhookHandler(defaultRuntime);

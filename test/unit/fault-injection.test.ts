@@ -1,0 +1,146 @@
+/**
+ * Failure paths that the real engines cannot be made to produce on demand: DynamoDB down after a
+ * webhook was verified, SQS down too, and a worker batch with one failing record.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-vitest/extend';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { RecordingMetrics } from '../../functions/adapters/metrics.ts';
+import { createRuntime } from '../../functions/app.ts';
+import { buildConfig, LOCAL_DEFAULTS } from '../../functions/config.ts';
+import { makeWebhookHandler } from '../../functions/webhook/handler.ts';
+import { makeWorkerHandler } from '../../functions/worker/handler.ts';
+import { twilioForm } from '../../bin/simulate.ts';
+import { expectedTwilioSignature } from '../../functions/channels/twilio/verify.ts';
+import type { APIGatewayProxyEventV2, Context, SQSEvent } from 'aws-lambda';
+
+// The store talks through the document client, so that is where faults are injected.
+const dynamoMock = mockClient(DynamoDBDocumentClient);
+const sqsMock = mockClient(SQSClient);
+const config = buildConfig({
+  STAGE: 'local',
+  FOLLOWUP_QUEUE_URL: 'http://sqs.local/000000000000/follow-ups',
+  INGEST_QUEUE_URL: 'http://sqs.local/000000000000/ingest',
+});
+const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function signedEvent(): APIGatewayProxyEventV2 {
+  const form = twilioForm({ from: '+15551230000', to: '+15550001111', body: 'help', sid: 'SM0123456789abcdef0123456789abcdef' });
+  const body = form.toString();
+  return {
+    version: '2.0',
+    routeKey: 'POST /webhooks/twilio',
+    rawPath: '/webhooks/twilio',
+    rawQueryString: '',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': expectedTwilioSignature(LOCAL_DEFAULTS.TWILIO_AUTH_TOKEN, `${config.publicBaseUrl}/webhooks/twilio`, [...form]),
+    },
+    requestContext: { requestId: 'r1', http: { method: 'POST', path: '/webhooks/twilio' } } as APIGatewayProxyEventV2['requestContext'],
+    body: Buffer.from(body).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+const ctx = {} as Context;
+
+describe('webhook when the store fails after verification', () => {
+  let metrics: RecordingMetrics;
+  beforeEach(() => {
+    dynamoMock.reset();
+    sqsMock.reset();
+    metrics = new RecordingMetrics();
+  });
+  const handler = () => {
+    const rt = createRuntime(config, { dynamo: new DynamoDBClient({ region: 'us-east-1' }), sqs: new SQSClient({ region: 'us-east-1' }) }, { metrics, log: quietLog });
+    return makeWebhookHandler(() => Promise.resolve(rt));
+  };
+
+  it('parks the verified message on the ingest queue and still answers 200', async () => {
+    dynamoMock.on(GetCommand).rejects(Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' }));
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm1' });
+    const res = await handler()(signedEvent(), ctx);
+    expect(res.statusCode).toBe(200);
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+    const sent = sqsMock.commandCalls(SendMessageCommand)[0]!.args[0].input;
+    expect(sent.QueueUrl).toBe(config.ingestQueueUrl);
+    const job = JSON.parse(sent.MessageBody!);
+    expect(job).toMatchObject({ kind: 'ingest', message: { provider: 'twilio', providerMessageId: 'SM0123456789abcdef0123456789abcdef', text: 'help' } });
+    expect(metrics.events.map((e) => e.name)).toContain('IngestParked');
+  });
+
+  it('answers 500 (so the provider retries) when parking fails too', async () => {
+    dynamoMock.on(GetCommand).rejects(new Error('down'));
+    sqsMock.on(SendMessageCommand).rejects(new Error('also down'));
+    const res = await handler()(signedEvent(), ctx);
+    expect(res.statusCode).toBe(500);
+    expect(JSON.parse(res.body as string).error.code).toBe('internal_error');
+  });
+
+  it('rejects a forged request before touching any store', async () => {
+    const ev = signedEvent();
+    ev.headers['x-twilio-signature'] = 'forged=';
+    const res = await handler()(ev, ctx);
+    expect(res.statusCode).toBe(403);
+    expect(dynamoMock).not.toHaveReceivedAnyCommand();
+    expect(sqsMock).not.toHaveReceivedAnyCommand();
+    expect(metrics.events).toEqual([{ name: 'WebhookRejected', unit: 'Count', value: 1, dimensions: { Provider: 'twilio', Reason: 'bad_signature' } }]);
+  });
+
+  it('a failed enqueue after the commit is finished by the next delivery', async () => {
+    // First delivery: nothing stored yet; the transaction commits; SQS fails.
+    dynamoMock.on(GetCommand).resolves({});
+    dynamoMock.on(TransactWriteCommand).resolves({});
+    sqsMock.on(SendMessageBatchCommand).rejectsOnce(new Error('throttled')).resolves({ Successful: [], Failed: [] });
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'parked' });
+    const h = handler();
+    expect((await h(signedEvent(), ctx)).statusCode).toBe(200);
+    // The dedupe record written in the transaction carries the pending follow-ups.
+    const tx = dynamoMock.commandCalls(TransactWriteCommand)[0]!.args[0].input;
+    const dedupe = tx.TransactItems![0]!.Put!.Item!;
+    expect(dedupe['PK']).toBe('DEDUPE#twilio#SM0123456789abcdef0123456789abcdef');
+    expect(dedupe['pendingJobs']).toHaveLength(2);
+    // The message was parked for the worker (its re-ingest is the "next delivery" too).
+    expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
+
+    // Next delivery (provider retry or parked re-ingest): the dedupe record is found with its
+    // follow-ups still pending; they are queued now and the record is marked done.
+    dynamoMock.on(GetCommand, { Key: { PK: dedupe['PK'], SK: 'DEDUPE' } }).resolves({ Item: dedupe });
+    dynamoMock.on(UpdateCommand).resolves({});
+    expect((await h(signedEvent(), ctx)).statusCode).toBe(200);
+    const batches = sqsMock.commandCalls(SendMessageBatchCommand);
+    const last = batches.at(-1)!.args[0].input;
+    expect(last.QueueUrl).toBe(config.followUpQueueUrl);
+    expect(last.Entries!.map((e) => JSON.parse(e.MessageBody!).kind)).toEqual(['ack', 'sla-check']);
+    expect(dynamoMock).toHaveReceivedCommandWith(UpdateCommand, { Key: { PK: dedupe['PK'], SK: 'DEDUPE' }, UpdateExpression: 'REMOVE pendingJobs' });
+    expect(metrics.events.map((e) => e.name)).toContain('DuplicateDeliveries');
+    // Still exactly one committed ingest.
+    expect(dynamoMock).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+  });
+});
+
+describe('worker partial batch failures', () => {
+  it('reports only the failing records', async () => {
+    dynamoMock.reset();
+    sqsMock.reset();
+    dynamoMock.on(GetCommand).resolves({}); // tickets not found: jobs end quietly
+    const rt = createRuntime(config, { dynamo: new DynamoDBClient({ region: 'us-east-1' }), sqs: new SQSClient({ region: 'us-east-1' }) }, { log: quietLog });
+    const worker = makeWorkerHandler(() => Promise.resolve(rt));
+    const rec = (id: string, body: string) => ({ messageId: id, body, receiptHandle: id, attributes: {}, messageAttributes: {} }) as unknown as SQSEvent['Records'][number];
+    const out = await worker(
+      {
+        Records: [
+          rec('ok-1', JSON.stringify({ kind: 'ack', ticketId: '01ARZ3NDEKTSV4RRFFQ69G5FAV' })),
+          rec('bad-json', '{not json'),
+          rec('bad-kind', JSON.stringify({ kind: 'explode' })),
+          rec('ok-2', JSON.stringify({ kind: 'sla-check', ticketId: '01ARZ3NDEKTSV4RRFFQ69G5FAV', check: 'first-response', dueAt: new Date().toISOString() })),
+        ],
+      },
+      ctx,
+    );
+    expect(out.batchItemFailures).toEqual([{ itemIdentifier: 'bad-json' }, { itemIdentifier: 'bad-kind' }]);
+  });
+});

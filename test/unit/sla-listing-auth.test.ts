@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { ApiKeyAuthenticator, requireScope } from '../../functions/core/auth.ts';
+import { decodeCursor, encodeCursor, mergePages, shardOf } from '../../functions/core/listing.ts';
+import { delayUntil, evaluateFirstResponse } from '../../functions/core/sla.ts';
+import type { Ticket } from '../../functions/core/types.ts';
+
+const t = (id: string, lastMessageAt: string, over: Partial<Ticket> = {}): Ticket =>
+  ({ id, lastMessageAt, status: 'open', createdAt: lastMessageAt, ...over }) as Ticket;
+
+describe('SLA', () => {
+  const now = new Date('2026-01-01T00:00:00.000Z');
+  it('delays in hops of at most 900 s and never negative', () => {
+    expect(delayUntil(now, '2026-01-01T04:00:00.000Z')).toBe(900);
+    expect(delayUntil(now, '2026-01-01T00:05:00.000Z')).toBe(300);
+    expect(delayUntil(now, '2025-12-31T00:00:00.000Z')).toBe(0);
+  });
+  it('judges the first response', () => {
+    const due = '2026-01-01T00:00:00.000Z';
+    expect(evaluateFirstResponse(t('a', due), '2026-01-01T01:00:00.000Z', now)).toEqual({ kind: 'not-due', delaySeconds: 900 });
+    expect(evaluateFirstResponse(t('a', due), due, now)).toEqual({ kind: 'breached', overdueSeconds: 0 });
+    expect(evaluateFirstResponse(t('a', due, { firstResponseAt: due }), due, now).kind).toBe('met');
+    expect(evaluateFirstResponse(t('a', due, { slaBreachedAt: due }), due, now).kind).toBe('already-breached');
+    expect(evaluateFirstResponse(t('a', due, { status: 'resolved' }), due, now).kind).toBe('not-applicable');
+  });
+});
+
+describe('listing', () => {
+  it('shards deterministically within range and spreads ids', () => {
+    const ids = Array.from({ length: 400 }, (_, i) => `01ABCDEFGHJKMNPQRSTVWX${String(i).padStart(4, '0')}`);
+    const shards = ids.map((id) => shardOf(id, 4));
+    expect(shards.every((s) => s >= 0 && s < 4)).toBe(true);
+    expect(shardOf(ids[7]!, 4)).toBe(shards[7]);
+    for (let s = 0; s < 4; s++) expect(shards.filter((x) => x === s).length).toBeGreaterThan(50);
+  });
+
+  it('merges pages newest first and reports more', () => {
+    const p1 = { items: [t('a', '2026-01-03'), t('c', '2026-01-01')], more: false };
+    const p2 = { items: [t('b', '2026-01-02')], more: false };
+    expect(mergePages([p1, p2], 2)).toEqual({ tickets: [p1.items[0], p2.items[0]], more: true });
+    expect(mergePages([p1, p2], 3).more).toBe(false);
+    expect(mergePages([p1, { items: [], more: true }], 5).more).toBe(true);
+  });
+
+  it('round-trips cursors and refuses forged or cross-filter ones', () => {
+    const f = { status: 'open', channel: null };
+    const c = encodeCursor('2026-01-01T00:00:00.000Z#X', f);
+    expect(decodeCursor(c, f)).toBe('2026-01-01T00:00:00.000Z#X');
+    expect(() => decodeCursor(c, { status: 'closed', channel: null })).toThrow(/other filters/);
+    expect(() => decodeCursor('not-a-cursor', f)).toThrow(/not one this API issued/);
+    expect(() => decodeCursor(Buffer.from('{"b":1}').toString('base64url'), f)).toThrow(/not one/);
+  });
+});
+
+describe('API keys', () => {
+  const auth = new ApiKeyAuthenticator([
+    { key: 'reader-key-0123456789', scopes: ['tickets:read'], name: 'reporting' },
+    { key: 'writer-key-0123456789', scopes: ['tickets:read', 'tickets:write'] },
+  ]);
+  it('authenticates bearer keys and names the principal', () => {
+    expect(auth.authenticate('Bearer reader-key-0123456789').name).toBe('reporting');
+    expect(auth.authenticate('bearer writer-key-0123456789').name).toBe('key-2');
+  });
+  it.each([undefined, '', 'Basic abc', 'Bearer', 'Bearer wrong-key', 'Bearer reader-key-0123456789x'])('401 for %s', (h) => {
+    expect(() => auth.authenticate(h)).toThrow(expect.objectContaining({ status: 401 }));
+  });
+  it('403 without the scope', () => {
+    expect(() => requireScope(auth.authenticate('Bearer reader-key-0123456789'), 'tickets:write')).toThrow(expect.objectContaining({ status: 403 }));
+  });
+});

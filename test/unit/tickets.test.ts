@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { ClientError } from '../../functions/core/errors.ts';
+import type { CoreSettings, IngestContext } from '../../functions/core/ports.ts';
+import { planIngest, planPatch, planReply } from '../../functions/core/tickets.ts';
+import type { InboundMessage, Ticket } from '../../functions/core/types.ts';
+
+const settings: CoreSettings = {
+  slaFirstResponseSeconds: { sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600 },
+  autoAck: { enabled: true, text: 'ack {ticket}' },
+  dedupeTtlDays: 14,
+};
+const now = new Date('2026-03-01T10:00:00.000Z');
+const ids = { ticketId: 'T1', contactId: 'C1', messageId: 'M1' };
+const msg: InboundMessage = {
+  provider: 'twilio',
+  channel: 'sms',
+  providerMessageId: 'SM1',
+  threadKey: '+1999|+1555',
+  from: '+1555',
+  to: '+1999',
+  identity: { kind: 'phone', value: '+15555550100' },
+  text: 'help',
+  attachments: [],
+  receivedAt: now.toISOString(),
+};
+const existing = (over: Partial<Ticket> = {}): Ticket => ({
+  id: 'T0',
+  status: 'open',
+  priority: 'normal',
+  channel: 'sms',
+  provider: 'twilio',
+  contactId: 'C0',
+  threadKey: msg.threadKey,
+  inboxAddress: '+1999',
+  customerAddress: '+1555',
+  tags: [],
+  createdAt: '2026-03-01T09:00:00.000Z',
+  lastMessageAt: '2026-03-01T09:30:00.000Z',
+  messageCount: 2,
+  reopenCount: 0,
+  version: 4,
+  ...over,
+});
+
+describe('planIngest', () => {
+  it('opens a ticket, a contact, a thread pointer, an ack and a delayed SLA check for a new sender', () => {
+    const p = planIngest(msg, {}, ids, now, settings);
+    expect(p.outcome).toEqual({ ticketId: 'T1', messageId: 'M1', newTicket: true, reopened: false });
+    expect(p.write.ticket).toMatchObject({ id: 'T1', status: 'open', contactId: 'C1', messageCount: 1, version: 1, slaFirstResponseDueAt: '2026-03-01T11:00:00.000Z' });
+    expect(p.write.newContact?.identities).toEqual([msg.identity]);
+    expect(p.write.thread).toEqual({ key: msg.threadKey, channel: 'sms', ticketId: 'T1' });
+    expect(p.write.expectedTicketVersion).toBeUndefined();
+    expect(p.jobs).toEqual([
+      { job: { kind: 'ack', ticketId: 'T1' }, delaySeconds: 0 },
+      // an hour's target is reached in hops of at most 15 minutes
+      { job: { kind: 'sla-check', ticketId: 'T1', check: 'first-response', dueAt: '2026-03-01T11:00:00.000Z' }, delaySeconds: 900 },
+    ]);
+    expect(p.write.pendingJobs).toEqual(p.jobs);
+    expect(p.metrics.map((m) => m.name)).toEqual(['MessagesReceived', 'TicketsCreated']);
+    expect(p.metrics[0]!.dimensions).toEqual({ Channel: 'sms', Provider: 'twilio' });
+  });
+
+  it('appends to the thread ticket with a version guard and no follow-ups', () => {
+    const ctx: IngestContext = { threadTicket: existing(), threadPointer: 'T0', contact: { id: 'C0', identities: [], createdAt: '' } };
+    const p = planIngest(msg, ctx, ids, now, settings);
+    expect(p.outcome.newTicket).toBe(false);
+    expect(p.write.ticket).toMatchObject({ id: 'T0', messageCount: 3, version: 5, lastMessageAt: now.toISOString() });
+    expect(p.write.expectedTicketVersion).toBe(4);
+    expect(p.write.thread).toBeUndefined();
+    expect(p.write.newContact).toBeUndefined();
+    expect(p.jobs).toEqual([]);
+    expect(p.write.message.ticketId).toBe('T0');
+  });
+
+  it.each(['resolved', 'pending'] as const)('reopens a %s ticket', (status) => {
+    const p = planIngest(msg, { threadTicket: existing({ status, resolvedAt: '2026-03-01T09:40:00.000Z' }), threadPointer: 'T0' }, ids, now, settings);
+    expect(p.write.ticket.status).toBe('open');
+    expect(p.outcome.reopened).toBe(status === 'resolved');
+    if (status === 'resolved') {
+      expect(p.write.ticket.resolvedAt).toBeUndefined();
+      expect(p.write.ticket.reopenCount).toBe(1);
+      expect(p.metrics.map((m) => m.name)).toContain('TicketsReopened');
+    }
+  });
+
+  it('opens a new ticket when the thread ticket is closed, guarding the old pointer', () => {
+    const p = planIngest(msg, { threadTicket: existing({ status: 'closed' }), threadPointer: 'T0' }, ids, now, settings);
+    expect(p.outcome.newTicket).toBe(true);
+    expect(p.write.thread).toEqual({ key: msg.threadKey, channel: 'sms', ticketId: 'T1', expectedPrevious: 'T0' });
+  });
+
+  it('does not queue an ack when auto-acknowledgement is off', () => {
+    const p = planIngest(msg, {}, ids, now, { ...settings, autoAck: { enabled: false, text: '' } });
+    expect(p.jobs.map((j) => j.job.kind)).toEqual(['sla-check']);
+  });
+});
+
+describe('planReply', () => {
+  it('records the first response once and measures it from ticket creation', () => {
+    const t = existing();
+    const p = planReply(t, { text: 'hello', author: 'ana' }, 'R1', now);
+    expect(p.ticket.firstResponseAt).toBe(now.toISOString());
+    expect(p.ticket.status).toBe('pending');
+    expect(p.metrics).toEqual([{ name: 'FirstResponseTime', unit: 'Seconds', value: 3600, dimensions: { Channel: 'sms', Provider: 'twilio' } }]);
+    expect(p.message).toMatchObject({ direction: 'outbound', automated: false, from: '+1999', to: '+1555', deliveryStatus: 'queued', author: 'ana' });
+    expect(p.jobs).toEqual([{ job: { kind: 'deliver', ticketId: 'T0', messageId: 'R1', createdAt: now.toISOString() }, delaySeconds: 0 }]);
+
+    const second = planReply(p.ticket, { text: 'again' }, 'R2', new Date('2026-03-01T11:00:00.000Z'));
+    expect(second.ticket.firstResponseAt).toBe(now.toISOString());
+    expect(second.metrics).toEqual([]);
+  });
+
+  it('refuses a reply on a closed ticket with 409', () => {
+    expect(() => planReply(existing({ status: 'closed' }), { text: 'x' }, 'R', now)).toThrow(ClientError);
+  });
+});
+
+describe('planPatch', () => {
+  it('resolving records resolvedAt and ResolutionTime once', () => {
+    const p = planPatch(existing(), { status: 'resolved' }, now);
+    expect(p.ticket.resolvedAt).toBe(now.toISOString());
+    expect(p.metrics).toEqual([{ name: 'ResolutionTime', unit: 'Seconds', value: 3600, dimensions: { Channel: 'sms', Provider: 'twilio' } }]);
+    const closed = planPatch(p.ticket, { status: 'closed' }, now);
+    expect(closed.metrics).toEqual([]);
+    expect(closed.ticket.status).toBe('closed');
+  });
+
+  it('reopening by hand clears resolvedAt; closed tickets cannot change status', () => {
+    expect(planPatch(existing({ status: 'resolved', resolvedAt: 'x' }), { status: 'open' }, now).ticket.resolvedAt).toBeUndefined();
+    expect(() => planPatch(existing({ status: 'closed' }), { status: 'open' }, now)).toThrow(/closed/);
+  });
+
+  it('sets and clears the assignee, dedupes tags, bumps the version', () => {
+    const a = planPatch(existing(), { assignee: 'bo', tags: ['x', 'x', 'y'], priority: 'high' }, now).ticket;
+    expect(a).toMatchObject({ assignee: 'bo', tags: ['x', 'y'], priority: 'high', version: 5 });
+    expect(planPatch(a, { assignee: null }, now).ticket.assignee).toBeUndefined();
+  });
+});

@@ -65,7 +65,7 @@ export const QUEUES = {
   /** Auto-acknowledgements, SLA checks, outbound deliveries. */
   followUp: {
     name: 'support-follow-ups',
-    visibilityTimeoutSeconds: 60,
+    visibilityTimeoutSeconds: 300,
     maxReceiveCount: 5,
     retentionDays: 14,
     urlEnv: 'FOLLOWUP_QUEUE_URL',
@@ -73,7 +73,7 @@ export const QUEUES = {
   /** Verified events parked because the store failed; the worker ingests them later. */
   ingest: {
     name: 'support-ingest-retry',
-    visibilityTimeoutSeconds: 60,
+    visibilityTimeoutSeconds: 300,
     maxReceiveCount: 10,
     retentionDays: 14,
     urlEnv: 'INGEST_QUEUE_URL',
@@ -94,3 +94,6 @@ export const WORKER_BATCH_SIZE = 10;
 
 /** How long dedupe records are kept: providers retry for up to 7 days (Meta WhatsApp). */
 export const DEDUPE_TTL_DAYS = 14;
+
+/** Worker Lambda timeout; queue visibility timeouts are at least 6x this, as AWS recommends. */
+export const WORKER_TIMEOUT_SECONDS = 50;

@@ -14,13 +14,13 @@ describe('REST API', () => {
   it('GET /health needs no key', async () => {
     const r = await fetch(`${stack.url}/health`);
     expect(r.status).toBe(200);
-    expect((await r.json()).status).toBe('ok');
+    expect(((await r.json()) as any).status).toBe('ok');
   });
 
   it('401 without a valid key, 403 without the scope', async () => {
     const none = await fetch(`${stack.url}/v1/tickets`);
     expect(none.status).toBe(401);
-    expect((await none.json()).error.code).toBe('unauthorized');
+    expect(((await none.json()) as any).error.code).toBe('unauthorized');
     expect((await api(stack, 'GET', '/v1/tickets', undefined, { authorization: 'Bearer wrong-key-000000000' })).status).toBe(401);
     expect((await api(stack, 'GET', '/v1/tickets', undefined, { authorization: `Bearer ${READ_ONLY_KEY}` })).status).toBe(200);
     const from = uniquePhone();

@@ -107,7 +107,7 @@ describe('POST /webhooks/twilio', () => {
       body: `MessageSid=SM${'1'.repeat(32)}&From=${encodeURIComponent(from)}&To=%2B15550001111&Body=x`,
     });
     expect(missing.status).toBe(403);
-    expect((await missing.json()).error.code).toBe('missing_signature');
+    expect(((await missing.json()) as any).error.code).toBe('missing_signature');
     // Signed for another URL (e.g. a wrong PUBLIC_BASE_URL on the provider side)
     const form = new URLSearchParams({ MessageSid: `SM${'2'.repeat(32)}`, From: from, To: '+15550001111', Body: 'x' });
     const wrongUrl = await fetch(`${stack.url}/webhooks/twilio`, {
@@ -135,7 +135,7 @@ describe('POST /webhooks/twilio', () => {
       body: form.toString(),
     });
     expect(res.status).toBe(400);
-    const err = await res.json();
+    const err = (await res.json()) as any;
     expect(err.error.code).toBe('invalid_payload');
     expect(err.error.details[0].path).toBe('MessageSid');
     expect(await ticketsOf(stack, from)).toEqual([]);
@@ -144,7 +144,7 @@ describe('POST /webhooks/twilio', () => {
   it('answers a non-form body with 415 and an unknown route with 404', async () => {
     const res = await fetch(`${stack.url}/webhooks/twilio`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(415);
-    expect((await res.json()).error.code).toBe('unsupported_media_type');
+    expect(((await res.json()) as any).error.code).toBe('unsupported_media_type');
     const nf = await fetch(`${stack.url}/webhooks/nope`, { method: 'POST', body: 'x' });
     expect(nf.status).toBe(404);
   });

@@ -1,6 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { DLQ_RETENTION_DAYS, QUEUES, type QueueSpec } from '../functions/spec.ts';
 
@@ -27,9 +26,6 @@ export class Queues extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(DLQ_RETENTION_DAYS),
     });
-    NagSuppressions.addResourceSuppressions(dlq, [
-      { id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue of its pair.' },
-    ]);
     const queue = new sqs.Queue(this, id, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,

@@ -52,7 +52,7 @@ const stack = await startLocalStack({
   worker: false,
   overrides: () => ({ metrics: { emit: () => undefined }, log: quiet }),
 });
-const token = stack.runtime.config.twilio.authToken!;
+const token = stack.runtime.config.secrets.TWILIO_AUTH_TOKEN!;
 const send = async (from: string, sid?: string) => {
   const t0 = performance.now();
   const r = await postTwilio({ baseUrl: stack.url, publicBaseUrl: stack.runtime.config.publicBaseUrl, token, form: twilioForm({ from, to: '+15550001111', body: 'hi', ...(sid ? { sid } : {}) }) });

@@ -5,6 +5,8 @@ import { createLogger } from './adapters/logger.ts';
 import { DynamoTicketStore } from './adapters/dynamo-store.ts';
 import { SqsJobQueue, SqsParkingQueue } from './adapters/sqs-queue.ts';
 import { TwilioSender } from './adapters/twilio-sender.ts';
+import { MessageBirdSender, MetaSender, TelegramSender, VonageSender, XSender } from './adapters/senders.ts';
+import type { Sender } from './core/ports.ts';
 import { readSecretString, sharedClients, type AwsClients } from './adapters/clients.ts';
 import { ApiService } from './api/service.ts';
 import { buildConfig, type Config } from './config.ts';
@@ -22,13 +24,7 @@ export function createRuntime(config: Config, clients: AwsClients, overrides: Pa
     jobs: new SqsJobQueue(clients.sqs, config.followUpQueueUrl),
     parking: new SqsParkingQueue(clients.sqs, config.ingestQueueUrl),
     metrics: new EmfMetrics(config.metricsNamespace),
-    senders: {
-      twilio: new TwilioSender({
-        accountSid: config.twilio.accountSid,
-        authToken: config.twilio.authToken,
-        apiBaseUrl: config.twilio.apiBaseUrl,
-      }),
-    },
+    senders: createSenders(config),
     clock: { now: () => new Date() },
     ids: { newId: () => ulid() },
     log: createLogger(),
@@ -40,6 +36,20 @@ export function createRuntime(config: Config, clients: AwsClients, overrides: Pa
     ...overrides,
   };
   return { config, deps, api: new ApiService(deps, config) };
+}
+
+/** One sender per provider route: replies go out through the provider the ticket came from. */
+export function createSenders(config: Config, fetchImpl: typeof fetch = fetch): Record<string, Sender> {
+  const s = config.secrets;
+  const b = config.apiBaseUrls;
+  return {
+    twilio: new TwilioSender({ accountSid: s.TWILIO_ACCOUNT_SID, authToken: s.TWILIO_AUTH_TOKEN, apiBaseUrl: b.TWILIO_API_BASE_URL }, fetchImpl),
+    meta: new MetaSender({ accessToken: s.META_ACCESS_TOKEN, baseUrl: b.META_GRAPH_BASE_URL }, fetchImpl),
+    telegram: new TelegramSender({ botToken: s.TELEGRAM_BOT_TOKEN, baseUrl: b.TELEGRAM_API_BASE_URL }, fetchImpl),
+    x: new XSender({ accessToken: s.X_ACCESS_TOKEN, baseUrl: b.X_API_BASE_URL }, fetchImpl),
+    vonage: new VonageSender({ apiKey: s.VONAGE_API_KEY, apiSecret: s.VONAGE_API_SECRET, baseUrl: b.VONAGE_API_BASE_URL }, fetchImpl),
+    messagebird: new MessageBirdSender({ accessKey: s.MESSAGEBIRD_ACCESS_KEY, baseUrl: b.MESSAGEBIRD_API_BASE_URL }, fetchImpl),
+  };
 }
 
 /** Config from the environment, plus the provider secret when PROVIDER_SECRETS_ARN is set. */

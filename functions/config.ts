@@ -35,6 +35,7 @@ const DEFAULT_SLA: Record<Channel, number> = {
   instagram: 3600,
   telegram: 3600,
   x: 3600,
+  viber: 3600,
 };
 
 const SlaSchema = z.record(z.string(), z.number().int().positive()).transform((m, ctx) => {
@@ -51,11 +52,50 @@ const SlaSchema = z.record(z.string(), z.number().int().positive()).transform((m
 
 const boolish = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/**
+ * Provider secrets: each may come from the provider secret (deployed) or the environment (local).
+ * Webhook-verification secrets have local defaults so `npm start` and the simulator work out of the box.
+ */
+export const SECRET_NAMES = [
+  'TWILIO_AUTH_TOKEN',
+  'TWILIO_ACCOUNT_SID',
+  'META_APP_SECRET',
+  'META_VERIFY_TOKEN',
+  'META_ACCESS_TOKEN',
+  'TELEGRAM_SECRET_TOKEN',
+  'TELEGRAM_BOT_TOKEN',
+  'X_CONSUMER_SECRET',
+  'X_ACCESS_TOKEN',
+  'VONAGE_SIGNATURE_SECRET',
+  'VONAGE_API_KEY',
+  'VONAGE_API_SECRET',
+  'MESSAGEBIRD_SIGNING_KEY',
+  'MESSAGEBIRD_ACCESS_KEY',
+] as const;
+export type SecretName = (typeof SECRET_NAMES)[number];
+
 /** Local development defaults. They only apply when STAGE=local (set by `npm start` and the tests). */
 export const LOCAL_DEFAULTS = {
   TWILIO_AUTH_TOKEN: 'local-twilio-auth-token',
+  META_APP_SECRET: 'local-meta-app-secret',
+  META_VERIFY_TOKEN: 'local-meta-verify-token',
+  TELEGRAM_SECRET_TOKEN: 'local-telegram-secret-token',
+  X_CONSUMER_SECRET: 'local-x-consumer-secret',
+  VONAGE_SIGNATURE_SECRET: 'local-vonage-signature-secret-0123456789',
+  MESSAGEBIRD_SIGNING_KEY: 'local-messagebird-signing-key',
   API_KEY: 'local-dev-api-key-0123456789',
+} as const satisfies Partial<Record<SecretName | 'API_KEY', string>>;
+
+/** Base URLs of the providers' send APIs; tests point them at local stubs. */
+export const API_BASE_DEFAULTS = {
+  TWILIO_API_BASE_URL: 'https://api.twilio.com',
+  META_GRAPH_BASE_URL: 'https://graph.facebook.com/v21.0',
+  TELEGRAM_API_BASE_URL: 'https://api.telegram.org',
+  X_API_BASE_URL: 'https://api.x.com',
+  VONAGE_API_BASE_URL: 'https://api.nexmo.com',
+  MESSAGEBIRD_API_BASE_URL: 'https://rest.messagebird.com',
 } as const;
+export type ApiBaseName = keyof typeof API_BASE_DEFAULTS;
 
 export const EnvSchema = z.object({
   STAGE: z.enum(['local', 'aws']).default('aws'),
@@ -65,9 +105,16 @@ export const EnvSchema = z.object({
   [QUEUES.followUp.urlEnv]: z.url().optional(),
   [QUEUES.ingest.urlEnv]: z.url().optional(),
   PROVIDER_SECRETS_ARN: z.string().optional(),
-  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
-  TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
-  TWILIO_API_BASE_URL: z.url().default('https://api.twilio.com'),
+  ...(Object.fromEntries(SECRET_NAMES.map((n) => [n, z.string().min(1).optional()])) as Record<SecretName, z.ZodOptional<z.ZodString>>),
+  ...(Object.fromEntries(Object.entries(API_BASE_DEFAULTS).map(([k, v]) => [k, z.url({ protocol: /^https?$/ }).default(v)])) as Record<
+    ApiBaseName,
+    z.ZodDefault<z.ZodURL>
+  >),
+  TELEGRAM_SECRET_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -')
+    .optional(),
+  MAX_SIGNATURE_AGE_SECONDS: z.coerce.number().int().min(30).max(86400).default(300),
   API_KEYS: jsonString(ApiKeysSchema).optional(),
   METRICS_NAMESPACE: z.string().min(1).default('SupportDesk'),
   SLA_FIRST_RESPONSE_SECONDS: jsonString(SlaSchema).optional(),
@@ -82,8 +129,7 @@ export const EnvSchema = z.object({
 /** Provider secrets and API keys: from the env locally, from Secrets Manager when deployed. */
 export const SecretsSchema = z
   .object({
-    TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
-    TWILIO_ACCOUNT_SID: z.string().min(1).optional(),
+    ...(Object.fromEntries(SECRET_NAMES.map((n) => [n, z.string().min(1).optional()])) as Record<SecretName, z.ZodOptional<z.ZodString>>),
     API_KEYS: ApiKeysSchema.optional(),
   })
   .loose();
@@ -96,7 +142,11 @@ export interface Config {
   readonly followUpQueueUrl: string;
   readonly ingestQueueUrl: string;
   readonly metricsNamespace: string;
-  readonly twilio: { readonly authToken?: string; readonly accountSid?: string; readonly apiBaseUrl: string };
+  /** Provider secrets by name; undefined when not configured. */
+  readonly secrets: Readonly<Partial<Record<SecretName, string>>>;
+  readonly apiBaseUrls: Readonly<Record<ApiBaseName, string>>;
+  /** Freshness window for timestamped signatures (Vonage iat). */
+  readonly maxSignatureAgeSeconds: number;
   readonly apiKeys: z.infer<typeof ApiKeysSchema>;
   readonly slaFirstResponseSeconds: Readonly<Record<Channel, number>>;
   readonly autoAck: { readonly enabled: boolean; readonly text: string };
@@ -142,8 +192,15 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
   if (!followUpQueueUrl || !ingestQueueUrl) {
     throw new ConfigError(`Invalid configuration: ${QUEUES.followUp.urlEnv} and ${QUEUES.ingest.urlEnv} are required`);
   }
-  const authToken = secrets.TWILIO_AUTH_TOKEN ?? e.TWILIO_AUTH_TOKEN ?? (local ? LOCAL_DEFAULTS.TWILIO_AUTH_TOKEN : undefined);
-  const accountSid = secrets.TWILIO_ACCOUNT_SID ?? e.TWILIO_ACCOUNT_SID;
+  const resolved: Partial<Record<SecretName, string>> = {};
+  for (const name of SECRET_NAMES) {
+    const fallback = local ? (LOCAL_DEFAULTS as Partial<Record<SecretName, string>>)[name] : undefined;
+    const v = secrets[name] ?? e[name] ?? fallback;
+    if (v !== undefined) resolved[name] = v;
+  }
+  const apiBaseUrls = Object.fromEntries(
+    Object.keys(API_BASE_DEFAULTS).map((k) => [k, e[k as ApiBaseName].replace(/\/+$/, '')]),
+  ) as Record<ApiBaseName, string>;
   const apiKeys =
     secrets.API_KEYS ?? e.API_KEYS ?? (local ? [{ key: LOCAL_DEFAULTS.API_KEY, scopes: [...SCOPES], name: 'local-dev' }] : []);
   return {
@@ -154,11 +211,9 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
     followUpQueueUrl,
     ingestQueueUrl,
     metricsNamespace: e.METRICS_NAMESPACE,
-    twilio: {
-      ...(authToken ? { authToken } : {}),
-      ...(accountSid ? { accountSid } : {}),
-      apiBaseUrl: e.TWILIO_API_BASE_URL.replace(/\/+$/, ''),
-    },
+    secrets: resolved,
+    apiBaseUrls,
+    maxSignatureAgeSeconds: e.MAX_SIGNATURE_AGE_SECONDS,
     apiKeys,
     slaFirstResponseSeconds: e.SLA_FIRST_RESPONSE_SECONDS ?? DEFAULT_SLA,
     autoAck: { enabled: e.AUTO_ACK_ENABLED, text: e.AUTO_ACK_TEXT },

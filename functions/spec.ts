@@ -16,11 +16,19 @@ export interface RouteSpec {
 /** Every HTTP route the system serves, in API Gateway HTTP API syntax. */
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/webhooks/twilio', fn: 'webhook' },
+  { method: 'GET', path: '/webhooks/meta', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/meta', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/telegram', fn: 'webhook' },
+  { method: 'GET', path: '/webhooks/x', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/x', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/vonage', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/messagebird', fn: 'webhook' },
   { method: 'GET', path: '/health', fn: 'api' },
   { method: 'GET', path: '/v1/tickets', fn: 'api' },
   { method: 'GET', path: '/v1/tickets/{id}', fn: 'api' },
   { method: 'PATCH', path: '/v1/tickets/{id}', fn: 'api' },
   { method: 'POST', path: '/v1/tickets/{id}/replies', fn: 'api' },
+  { method: 'GET', path: '/v1/contacts/{id}', fn: 'api' },
 ];
 
 export interface IndexSpec {

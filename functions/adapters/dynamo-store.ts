@@ -1,5 +1,5 @@
 /** TicketStore on DynamoDB: the single-table layout of shared/DESIGN.md. The only DynamoDB-aware code. */
-import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
@@ -11,7 +11,7 @@ import {
 import { ConflictError } from '../core/errors.ts';
 import { activitySortKey, channelPartition, mergePages, shardOf, statusPartition } from '../core/listing.ts';
 import { DuplicateError, type IngestContext, type IngestWrite, type ListQuery, type TicketStore } from '../core/ports.ts';
-import type { Contact, InboundMessage, Message, QueuedJob, Ticket } from '../core/types.ts';
+import { DELIVERY_RANK, type Contact, type IdentityLink, type InboundMessage, type Message, type MessageEdit, type QueuedJob, type StatusUpdate, type Ticket } from '../core/types.ts';
 import { TABLE } from '../spec.ts';
 
 type Item = Record<string, unknown>;
@@ -22,12 +22,14 @@ export const keys = {
   message: (ticketId: string, createdAt: string, id: string) => ({ PK: `TICKET#${ticketId}`, SK: `MSG#${createdAt}#${id}` }),
   dedupe: (key: string) => ({ PK: `DEDUPE#${key}`, SK: 'DEDUPE' }),
   idempotency: (key: string) => ({ PK: `IDEMPOTENCY#${key}`, SK: 'IDEMPOTENCY' }),
-  thread: (channel: string, key: string) => ({ PK: `THREAD#${channel}#${key}`, SK: 'THREAD' }),
+  thread: (provider: string, channel: string, key: string) => ({ PK: `THREAD#${provider}#${channel}#${key}`, SK: 'THREAD' }),
+  /** Provider message id -> our message, for status callbacks and edits. */
+  providerMessage: (provider: string, providerMessageId: string) => ({ PK: `PMSG#${provider}#${providerMessageId}`, SK: 'PMSG' }),
   contact: (id: string) => ({ PK: `CONTACT#${id}`, SK: 'CONTACT' }),
   identity: (kind: string, value: string) => ({ PK: `IDENTITY#${kind}#${value}`, SK: 'IDENTITY' }),
 };
 
-const KEY_ATTRS = ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'GSI3PK', 'GSI3SK', 'type', 'expiresAt'];
+const KEY_ATTRS = ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'GSI3PK', 'GSI3SK', 'type', 'expiresAt', 'deliveryRank'];
 const strip = <T>(item: Item): T => {
   const out: Item = {};
   for (const [k, v] of Object.entries(item)) if (!KEY_ATTRS.includes(k)) out[k] = v;
@@ -50,7 +52,20 @@ export function ticketItem(t: Ticket): Item {
   };
 }
 
-const messageItem = (m: Message): Item => ({ ...keys.message(m.ticketId, m.createdAt, m.id), type: 'message', ...m });
+const messageItem = (m: Message): Item => ({
+  ...keys.message(m.ticketId, m.createdAt, m.id),
+  type: 'message',
+  ...m,
+  ...(m.deliveryStatus ? { deliveryRank: DELIVERY_RANK[m.deliveryStatus] } : {}),
+});
+
+const pmsgItem = (provider: string, m: Message): Item => ({
+  ...keys.providerMessage(provider, m.providerMessageId!),
+  type: 'pmsg',
+  ticketId: m.ticketId,
+  messageId: m.id,
+  createdAt: m.createdAt,
+});
 
 const ttl = (days: number, now = Date.now()): number => Math.floor(now / 1000) + days * 86400;
 
@@ -73,7 +88,7 @@ export class DynamoTicketStore implements TicketStore {
   async getIngestContext(msg: InboundMessage, dedupeKey: string): Promise<IngestContext> {
     const [dedupe, thread, identity] = await Promise.all([
       this.#get(keys.dedupe(dedupeKey)),
-      this.#get(keys.thread(msg.channel, msg.threadKey)),
+      this.#get(keys.thread(msg.provider, msg.channel, msg.threadKey)),
       this.#get(keys.identity(msg.identity.kind, msg.identity.value)),
     ]);
     if (dedupe) {
@@ -114,6 +129,12 @@ export class DynamoTicketStore implements TicketStore {
         },
       },
       { Put: { TableName: this.#table, Item: messageItem(w.message), ConditionExpression: 'attribute_not_exists(PK)' } },
+      {
+        Put: {
+          TableName: this.#table,
+          Item: pmsgItem(w.provider, w.message),
+        },
+      },
       w.expectedTicketVersion === undefined
         ? { Put: { TableName: this.#table, Item: ticketItem(w.ticket), ConditionExpression: 'attribute_not_exists(PK)' } }
         : {
@@ -130,7 +151,7 @@ export class DynamoTicketStore implements TicketStore {
       items.push({
         Put: {
           TableName: this.#table,
-          Item: { ...keys.thread(t.channel, t.key), type: 'thread', ticketId: t.ticketId, updatedAt: w.message.createdAt },
+          Item: { ...keys.thread(w.provider, t.channel, t.key), type: 'thread', ticketId: t.ticketId, updatedAt: w.message.createdAt },
           ...(t.expectedPrevious
             ? { ConditionExpression: 'ticketId = :prev', ExpressionAttributeValues: { ':prev': t.expectedPrevious } }
             : { ConditionExpression: 'attribute_not_exists(PK)' }),
@@ -138,17 +159,17 @@ export class DynamoTicketStore implements TicketStore {
       });
     }
     if (w.newContact) {
-      const c = w.newContact;
-      items.push({ Put: { TableName: this.#table, Item: { ...keys.contact(c.id), type: 'contact', ...c }, ConditionExpression: 'attribute_not_exists(PK)' } });
-      for (const id of c.identities) {
-        items.push({
+      const { contact, identity } = w.newContact;
+      items.push(
+        { Put: { TableName: this.#table, Item: { ...keys.contact(contact.id), type: 'contact', ...contact }, ConditionExpression: 'attribute_not_exists(PK)' } },
+        {
           Put: {
             TableName: this.#table,
-            Item: { ...keys.identity(id.kind, id.value), type: 'identity', contactId: c.id, kind: id.kind, value: id.value, createdAt: c.createdAt },
+            Item: { ...keys.identity(identity.kind, identity.value), type: 'identity', ...identity },
             ConditionExpression: 'attribute_not_exists(PK)',
           },
-        });
-      }
+        },
+      );
     }
     await this.#transact(items, 0);
   }
@@ -285,13 +306,13 @@ export class DynamoTicketStore implements TicketStore {
   }
 
   async updateMessageDelivery(
-    ticketId: string,
+    ticket: Pick<Ticket, 'id' | 'provider'>,
     messageId: string,
     createdAt: string,
-    u: { status: Message['deliveryStatus']; providerMessageId?: string; error?: string },
+    u: { status: 'sent' | 'not_sent' | 'failed'; providerMessageId?: string; error?: string },
   ): Promise<void> {
-    const sets = ['deliveryStatus = :s', 'deliveryUpdatedAt = :at'];
-    const values: Item = { ':s': u.status, ':at': new Date().toISOString() };
+    const sets = ['deliveryStatus = :s', 'deliveryRank = :r', 'deliveryUpdatedAt = :at'];
+    const values: Item = { ':s': u.status, ':r': DELIVERY_RANK[u.status], ':at': new Date().toISOString() };
     if (u.providerMessageId) {
       sets.push('providerMessageId = :pid');
       values[':pid'] = u.providerMessageId;
@@ -300,15 +321,117 @@ export class DynamoTicketStore implements TicketStore {
       sets.push('deliveryError = :err');
       values[':err'] = u.error;
     }
-    await this.#doc.send(
-      new UpdateCommand({
+    const key = keys.message(ticket.id, createdAt, messageId);
+    const items: TxItem[] = [
+      {
+        Update: {
+          TableName: this.#table,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeValues: values,
+        },
+      },
+    ];
+    if (u.providerMessageId) {
+      items.push({
+        Put: {
+          TableName: this.#table,
+          Item: { ...keys.providerMessage(ticket.provider, u.providerMessageId), type: 'pmsg', ticketId: ticket.id, messageId, createdAt },
+        },
+      });
+    }
+    await this.#transact(items, undefined);
+  }
+
+  async #resolveProviderMessage(provider: string, providerMessageId: string): Promise<Item | undefined> {
+    const p = await this.#get(keys.providerMessage(provider, providerMessageId));
+    return p ? keys.message(p['ticketId'] as string, p['createdAt'] as string, p['messageId'] as string) : undefined;
+  }
+
+  async applyDeliveryStatus(update: StatusUpdate): Promise<'applied' | 'unknown' | 'stale'> {
+    const key = await this.#resolveProviderMessage(update.provider, update.providerMessageId);
+    if (!key) return 'unknown';
+    const at = `${update.status}At`;
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key,
+          UpdateExpression: `SET deliveryStatus = :s, deliveryRank = :r, #at = :at, deliveryUpdatedAt = :at${update.error ? ', deliveryError = :err' : ''}`,
+          ConditionExpression: 'attribute_exists(PK) AND direction = :out AND (attribute_not_exists(deliveryRank) OR deliveryRank < :r)',
+          ExpressionAttributeNames: { '#at': at },
+          ExpressionAttributeValues: {
+            ':s': update.status,
+            ':r': DELIVERY_RANK[update.status],
+            ':at': update.at,
+            ':out': 'outbound',
+            ...(update.error ? { ':err': update.error } : {}),
+          },
+        }),
+      );
+      return 'applied';
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return 'stale';
+      throw e;
+    }
+  }
+
+  async applyEdit(edit: MessageEdit): Promise<'applied' | 'unknown' | 'stale'> {
+    const key = await this.#resolveProviderMessage(edit.provider, edit.providerMessageId);
+    if (!key) return 'unknown';
+    const sets = ['originalText = if_not_exists(originalText, #text)', 'editedAt = :at'];
+    const values: Item = { ':at': edit.at, ':in': 'inbound' };
+    if (edit.text !== undefined) {
+      sets.push('#text = :text');
+      values[':text'] = edit.text;
+    }
+    if (edit.deleted) {
+      sets.push('deleted = :del');
+      values[':del'] = true;
+    }
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(PK) AND direction = :in AND (attribute_not_exists(editedAt) OR editedAt < :at)',
+          ExpressionAttributeNames: { '#text': 'text' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return 'applied';
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return 'stale';
+      throw e;
+    }
+  }
+
+  async getContact(id: string): Promise<{ contact: Contact; identities: IdentityLink[] } | undefined> {
+    const item = await this.#get(keys.contact(id));
+    if (!item) return undefined;
+    const contact = strip<Contact>(item);
+    const identities = (
+      await Promise.all(contact.identities.map((i) => this.#get(keys.identity(i.kind, i.value))))
+    ).flatMap((i) => (i && i['contactId'] === id ? [strip<IdentityLink>(i)] : []));
+    return { contact, identities };
+  }
+
+  async listTicketsByContact(contactId: string, limit: number): Promise<Ticket[]> {
+    const index = TABLE.indexes[2];
+    const r = await this.#doc.send(
+      new QueryCommand({
         TableName: this.#table,
-        Key: keys.message(ticketId, createdAt, messageId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeValues: values,
+        IndexName: index.name,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': index.partitionKey },
+        ExpressionAttributeValues: { ':pk': `CONTACT#${contactId}` },
+        ScanIndexForward: false,
+        Limit: limit,
       }),
     );
+    return (r.Items ?? []).map((i) => strip<Ticket>(i));
   }
 
   async getIdempotentResult(key: string): Promise<{ ticketId: string; messageId: string } | undefined> {

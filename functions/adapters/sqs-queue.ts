@@ -1,7 +1,7 @@
 /** JobQueue and ParkingQueue on SQS. The only SQS-aware code. */
 import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { JobQueue, ParkingQueue } from '../core/ports.ts';
-import type { InboundMessage, Job, QueuedJob } from '../core/types.ts';
+import type { Job, QueuedJob } from '../core/types.ts';
 
 export const encodeJob = (job: Job): string => JSON.stringify(job);
 
@@ -42,13 +42,12 @@ export class SqsParkingQueue implements ParkingQueue {
     this.#url = queueUrl;
   }
 
-  async park(message: InboundMessage): Promise<void> {
-    const job: Job = { kind: 'ingest', message };
+  async park(job: Job): Promise<void> {
     await this.#sqs.send(
       new SendMessageCommand({
         QueueUrl: this.#url,
         MessageBody: encodeJob(job),
-        MessageAttributes: { kind: { DataType: 'String', StringValue: 'ingest' } },
+        MessageAttributes: { kind: { DataType: 'String', StringValue: job.kind } },
       }),
     );
   }

@@ -8,8 +8,9 @@ import { getTicketWithMessages, listTickets, patchTicket, replyToTicket } from '
 import { CHANNELS, PRIORITIES, TICKET_STATUSES } from '../core/types.ts';
 import { clientErrorResponse, errorBody, json, type HttpRequest, type HttpResponse } from '../http.ts';
 import { findRoute } from '../routing.ts';
-import { messageView, ticketView } from './views.ts';
+import { contactView, messageView, ticketView } from './views.ts';
 
+/** Ticket and contact ids are ULIDs. */
 const TICKET_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 const ListQuerySchema = z
@@ -135,6 +136,15 @@ export class ApiService {
         }
         const r = await replyToTicket(deps, id, body, key);
         return json(r.replayed ? 200 : 201, { message: messageView(r.message) }, r.replayed ? { 'idempotent-replayed': 'true' } : {});
+      }
+
+      case 'GET /v1/contacts/{id}': {
+        this.#authorize(req, 'tickets:read');
+        const id = withParams.pathParams['id'] ?? '';
+        const found = TICKET_ID.test(id) ? await deps.store.getContact(id) : undefined;
+        if (!found) throw new ClientError(404, 'not_found', `No contact with id "${id.slice(0, 64)}".`);
+        const tickets = await deps.store.listTicketsByContact(id, 100);
+        return json(200, { contact: contactView(found.contact, found.identities), tickets: tickets.map(ticketView) });
       }
     }
     return json(404, errorBody('not_found', `No route ${req.method} ${req.path}.`));

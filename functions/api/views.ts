@@ -1,5 +1,5 @@
 /** The REST API's JSON shapes (camelCase). Internal fields (version keys, thread keys) stay inside. */
-import type { Message, Ticket } from '../core/types.ts';
+import type { Contact, IdentityLink, Message, Ticket } from '../core/types.ts';
 
 export const ticketView = (t: Ticket) => ({
   id: t.id,
@@ -38,4 +38,16 @@ export const messageView = (m: Message) => ({
   createdAt: m.createdAt,
   deliveryStatus: m.deliveryStatus ?? null,
   deliveryError: m.deliveryError ?? null,
+  sentAt: m.sentAt ?? null,
+  inReplyTo: m.inReplyTo ?? null,
+  editedAt: m.editedAt ?? null,
+  originalText: m.originalText ?? null,
+  deleted: m.deleted ?? false,
+});
+
+export const contactView = (c: Contact, identities: readonly IdentityLink[]) => ({
+  id: c.id,
+  name: c.name ?? null,
+  createdAt: c.createdAt,
+  identities: identities.map((i) => ({ kind: i.kind, value: i.value, linkedAt: i.linkedAt, linkedVia: i.linkedVia })),
 });

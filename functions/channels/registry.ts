@@ -1,7 +1,17 @@
+import { messagebird } from './messagebird/index.ts';
+import { meta } from './meta/index.ts';
+import { telegram } from './telegram/index.ts';
 import { twilio } from './twilio/index.ts';
 import type { ChannelModule } from './types.ts';
+import { vonage } from './vonage/index.ts';
+import { x } from './x/index.ts';
 
 /** Every provider, by the last segment of its webhook route (`/webhooks/<provider>`). */
 export const CHANNEL_MODULES: Readonly<Record<string, ChannelModule>> = {
   twilio,
+  meta,
+  telegram,
+  x,
+  vonage,
+  messagebird,
 };

@@ -1,6 +1,6 @@
 /** The contract every provider's channel module fulfils. Pure: no AWS, no I/O. */
 import type { Config } from '../config.ts';
-import type { InboundMessage } from '../core/types.ts';
+import type { ChannelEvent } from '../core/types.ts';
 import type { HttpRequest, HttpResponse } from '../http.ts';
 
 export interface ChannelContext {
@@ -9,8 +9,8 @@ export interface ChannelContext {
 }
 
 export type ReceiveResult =
-  /** Verified messages to ingest; `ok` is the provider's expected success answer. */
-  | { readonly kind: 'messages'; readonly messages: readonly InboundMessage[]; readonly ok: HttpResponse }
+  /** Verified events to apply, item by item; `ok` is the provider's expected success answer. */
+  | { readonly kind: 'events'; readonly events: readonly ChannelEvent[]; readonly ok: HttpResponse }
   /** A handshake or anything answered without ingesting. */
   | { readonly kind: 'response'; readonly response: HttpResponse };
 

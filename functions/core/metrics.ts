@@ -11,6 +11,9 @@ export const METRIC = {
   ResolutionTime: 'ResolutionTime',
   AutoAcksSent: 'AutoAcksSent',
   OutboundFailed: 'OutboundFailed',
+  ItemsSkipped: 'ItemsSkipped',
+  StatusUpdates: 'StatusUpdates',
+  MessagesEdited: 'MessagesEdited',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 

@@ -3,7 +3,7 @@
  * them with the AWS SDK; tests implement them in memory or point the real adapters at local engines.
  */
 import type { MetricEvent } from './metrics.ts';
-import type { Contact, InboundMessage, Job, Message, QueuedJob, Ticket, TicketStatus, Channel } from './types.ts';
+import type { Channel, Contact, IdentityLink, InboundMessage, Job, Message, MessageEdit, QueuedJob, StatusUpdate, Ticket, TicketStatus } from './types.ts';
 
 /** What the store knows before an inbound message is ingested. */
 export interface IngestContext {
@@ -18,14 +18,15 @@ export interface IngestContext {
 
 /** Everything one ingest writes, committed atomically. */
 export interface IngestWrite {
+  readonly provider: string;
   readonly message: Message;
   readonly ticket: Ticket;
   /** The version the ticket had when read; undefined when the ticket is new. */
   readonly expectedTicketVersion?: number;
   /** Thread pointer: set when a new ticket is opened. `expectedPrevious` guards against races. */
   readonly thread?: { readonly key: string; readonly channel: Channel; readonly ticketId: string; readonly expectedPrevious?: string };
-  /** A contact and identity created for a first-time sender. */
-  readonly newContact?: Contact;
+  /** A contact and its first identity, created for a first-time sender, with how they were linked. */
+  readonly newContact?: { readonly contact: Contact; readonly identity: IdentityLink };
   readonly dedupeKey: string;
   /** Follow-ups kept on the dedupe record until they are enqueued, so a retry can finish them. */
   readonly pendingJobs: readonly QueuedJob[];
@@ -59,12 +60,19 @@ export interface TicketStore {
   }): Promise<void>;
   /** Update a ticket's fields guarded by version. */
   updateTicket(ticket: Ticket, expectedVersion: number): Promise<void>;
+  /** Record our own send's outcome; a provider message id is indexed for later status callbacks. */
   updateMessageDelivery(
-    ticketId: string,
+    ticket: Pick<Ticket, 'id' | 'provider'>,
     messageId: string,
     createdAt: string,
-    update: { status: Message['deliveryStatus']; providerMessageId?: string; error?: string },
+    update: { status: 'sent' | 'not_sent' | 'failed'; providerMessageId?: string; error?: string },
   ): Promise<void>;
+  /** A provider's status callback; statuses only move forward. */
+  applyDeliveryStatus(update: StatusUpdate): Promise<'applied' | 'unknown' | 'stale'>;
+  /** A customer's edit or unsend; the first text is kept as `originalText`. */
+  applyEdit(edit: MessageEdit): Promise<'applied' | 'unknown' | 'stale'>;
+  getContact(id: string): Promise<{ contact: Contact; identities: IdentityLink[] } | undefined>;
+  listTicketsByContact(contactId: string, limit: number): Promise<Ticket[]>;
   /** Look up an API idempotency key: the message it created, if any. */
   getIdempotentResult(key: string): Promise<{ ticketId: string; messageId: string } | undefined>;
 }
@@ -81,8 +89,8 @@ export interface JobQueue {
 }
 
 export interface ParkingQueue {
-  /** Park a verified inbound message for the worker to ingest later. */
-  park(msg: InboundMessage): Promise<void>;
+  /** Park verified work (an inbound message, a status, an edit) for the worker to apply later. */
+  park(job: Job): Promise<void>;
 }
 
 export interface MetricsSink {

@@ -3,9 +3,10 @@ import { ClientError } from './errors.ts';
 import { METRIC, count, seconds, type MetricEvent } from './metrics.ts';
 import type { CoreSettings, IngestContext, IngestWrite } from './ports.ts';
 import { delayUntil, firstResponseDueAt, secondsBetween } from './sla.ts';
-import type { Contact, InboundMessage, Message, Priority, QueuedJob, Ticket, TicketStatus } from './types.ts';
+import type { InboundMessage, Message, Priority, QueuedJob, Ticket, TicketStatus } from './types.ts';
 
-export const dedupeKeyOf = (provider: string, providerMessageId: string): string => `${provider}#${providerMessageId}`;
+export const dedupeKeyOf = (msg: Pick<InboundMessage, 'provider' | 'providerMessageId' | 'dedupeId'>): string =>
+  `${msg.provider}#${msg.dedupeId ?? msg.providerMessageId}`;
 
 export const dimsOf = (t: { channel: string; provider: string }): Record<string, string> => ({
   Channel: t.channel,
@@ -34,13 +35,21 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
   const metrics: MetricEvent[] = [count(METRIC.MessagesReceived, dims)];
   const jobs: QueuedJob[] = [];
 
-  const newContact: Contact | undefined = ctx.contact
+  const newContact: IngestWrite['newContact'] = ctx.contact
     ? undefined
     : {
-        id: ids.contactId,
-        ...(msg.displayName ? { name: msg.displayName } : {}),
-        identities: [msg.identity],
-        createdAt: now.toISOString(),
+        contact: {
+          id: ids.contactId,
+          ...(msg.displayName ? { name: msg.displayName } : {}),
+          identities: [msg.identity],
+          createdAt: now.toISOString(),
+        },
+        identity: {
+          ...msg.identity,
+          contactId: ids.contactId,
+          linkedAt: now.toISOString(),
+          linkedVia: { provider: msg.provider, providerMessageId: msg.providerMessageId, channel: msg.channel },
+        },
       };
   const contactId = ctx.contact?.id ?? ids.contactId;
 
@@ -110,16 +119,19 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
     from: msg.from,
     to: msg.to,
     createdAt: msg.receivedAt,
+    ...(msg.sentAt ? { sentAt: msg.sentAt } : {}),
+    ...(msg.inReplyTo ? { inReplyTo: msg.inReplyTo } : {}),
   };
 
   return {
     write: {
+      provider: msg.provider,
       message,
       ticket,
       ...(newTicket ? {} : { expectedTicketVersion: current!.version }),
       ...(thread ? { thread } : {}),
       ...(newContact ? { newContact } : {}),
-      dedupeKey: dedupeKeyOf(msg.provider, msg.providerMessageId),
+      dedupeKey: dedupeKeyOf(msg),
       pendingJobs: jobs,
     },
     jobs,

@@ -1,6 +1,6 @@
 /** Channel-neutral domain types. Pure: no AWS, no I/O. */
 
-export const CHANNELS = ['sms', 'whatsapp', 'email', 'messenger', 'instagram', 'telegram', 'x'] as const;
+export const CHANNELS = ['sms', 'whatsapp', 'email', 'messenger', 'instagram', 'telegram', 'x', 'viber'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const TICKET_STATUSES = ['open', 'pending', 'resolved', 'closed'] as const;
@@ -17,6 +17,13 @@ export interface Identity {
   readonly value: string;
 }
 
+/** How an identity was first linked to its contact: by which message, when. */
+export interface IdentityLink extends Identity {
+  readonly contactId: string;
+  readonly linkedAt: string;
+  readonly linkedVia: { readonly provider: string; readonly providerMessageId: string; readonly channel: Channel };
+}
+
 export interface Attachment {
   readonly url?: string;
   readonly contentType?: string;
@@ -29,8 +36,14 @@ export interface Attachment {
 export interface InboundMessage {
   readonly provider: string;
   readonly channel: Channel;
-  /** The provider's id for the message; the dedupe key together with `provider`. */
+  /** The provider's id for the message (what status callbacks and edits refer to). */
   readonly providerMessageId: string;
+  /** The provider's redelivery key when it is not the message id (Telegram's update_id). */
+  readonly dedupeId?: string;
+  /** When the provider says the customer sent it (ISO), if it says. */
+  readonly sentAt?: string;
+  /** The provider message id this one replies to (WhatsApp context.id, Messenger reply_to.mid). */
+  readonly inReplyTo?: string;
   /** Identifies the conversation within the channel, e.g. our number + the customer's number. */
   readonly threadKey: string;
   /** The customer's address as the provider gave it (e.g. `whatsapp:+14155550100`). */
@@ -48,7 +61,17 @@ export interface InboundMessage {
 }
 
 export type Direction = 'inbound' | 'outbound' | 'note';
-export type DeliveryStatus = 'queued' | 'sent' | 'not_sent' | 'failed';
+export type DeliveryStatus = 'queued' | 'sent' | 'delivered' | 'read' | 'not_sent' | 'failed';
+
+/** Delivery statuses only move forward: a late "sent" never overwrites "read". */
+export const DELIVERY_RANK: Readonly<Record<DeliveryStatus, number>> = {
+  queued: 0,
+  not_sent: 1,
+  sent: 1,
+  delivered: 2,
+  failed: 3,
+  read: 4,
+};
 
 export interface Message {
   readonly id: string;
@@ -65,6 +88,12 @@ export interface Message {
   readonly createdAt: string;
   readonly deliveryStatus?: DeliveryStatus;
   readonly deliveryError?: string;
+  readonly sentAt?: string;
+  readonly inReplyTo?: string;
+  /** Set when the customer edited or unsent the message; `originalText` keeps the first version. */
+  readonly editedAt?: string;
+  readonly originalText?: string;
+  readonly deleted?: boolean;
 }
 
 export interface Ticket {
@@ -108,7 +137,35 @@ export type Job =
   | { readonly kind: 'ack'; readonly ticketId: string }
   | { readonly kind: 'sla-check'; readonly ticketId: string; readonly check: 'first-response'; readonly dueAt: string }
   | { readonly kind: 'deliver'; readonly ticketId: string; readonly messageId: string; readonly createdAt: string }
-  | { readonly kind: 'ingest'; readonly message: InboundMessage };
+  | { readonly kind: 'ingest'; readonly message: InboundMessage }
+  | { readonly kind: 'status'; readonly update: StatusUpdate }
+  | { readonly kind: 'edit'; readonly edit: MessageEdit };
+
+/** A provider's delivery report for one of our outbound messages. */
+export interface StatusUpdate {
+  readonly provider: string;
+  readonly providerMessageId: string;
+  readonly status: 'sent' | 'delivered' | 'read' | 'failed';
+  readonly at: string;
+  readonly error?: string;
+}
+
+/** A customer's edit (or unsend) of a message they sent earlier. */
+export interface MessageEdit {
+  readonly provider: string;
+  readonly providerMessageId: string;
+  readonly text?: string;
+  readonly deleted?: boolean;
+  readonly at: string;
+}
+
+/** What a verified webhook carries, item by item. */
+export type ChannelEvent =
+  | { readonly kind: 'message'; readonly message: InboundMessage }
+  | { readonly kind: 'status'; readonly update: StatusUpdate }
+  | { readonly kind: 'edit'; readonly edit: MessageEdit }
+  /** Not for us (echoes of our own sends, unsupported event kinds) or an item that failed validation. */
+  | { readonly kind: 'skipped'; readonly reason: string; readonly detail?: string };
 
 export interface QueuedJob {
   readonly job: Job;

@@ -9,7 +9,7 @@ import type { Config } from '../config.ts';
 import { ClientError } from '../core/errors.ts';
 import { METRIC, count } from '../core/metrics.ts';
 import type { CoreDeps } from '../core/ports.ts';
-import { ingestMessage } from '../core/services/ingest.ts';
+import { applyEvent, jobOf } from '../core/services/events.ts';
 import { clientErrorResponse, errorBody, json, type HttpRequest, type HttpResponse } from '../http.ts';
 import { MAX_BODY_BYTES } from '../spec.ts';
 
@@ -43,18 +43,25 @@ export async function handleWebhook(
   }
   if (received.kind === 'response') return received.response;
 
-  for (const msg of received.messages) {
+  // Each item on its own: one that fails to apply is parked, the others still land.
+  for (const event of received.events) {
+    if (event.kind === 'skipped') {
+      deps.metrics.emit([count(METRIC.ItemsSkipped, { Provider: provider, Reason: event.reason })]);
+      deps.log.info('webhook item skipped', { provider, reason: event.reason, detail: event.detail, requestId: req.requestId });
+      continue;
+    }
     try {
-      await ingestMessage(deps, msg);
+      await applyEvent(deps, event);
     } catch (storeError) {
       // Verified but not stored: park it. If parking fails too, answer 5xx so the provider retries.
       deps.log.error('ingest failed; parking the verified message', {
         provider,
-        providerMessageId: msg.providerMessageId,
+        kind: event.kind,
+        providerMessageId: event.kind === 'message' ? event.message.providerMessageId : event.kind === 'status' ? event.update.providerMessageId : event.edit.providerMessageId,
         error: String(storeError),
       });
-      await deps.parking.park(msg);
-      deps.metrics.emit([count(METRIC.IngestParked, { Channel: msg.channel, Provider: msg.provider })]);
+      await deps.parking.park(jobOf(event));
+      deps.metrics.emit([count(METRIC.IngestParked, { Provider: provider, Kind: event.kind })]);
     }
   }
   return received.ok;

@@ -9,7 +9,7 @@ import { defaultRuntime, type Runtime } from '../app.ts';
 import { runJob } from '../core/services/worker.ts';
 import type { Job } from '../core/types.ts';
 
-const JobEnvelope = z.object({ kind: z.enum(['ack', 'sla-check', 'deliver', 'ingest']) }).loose();
+const JobEnvelope = z.object({ kind: z.enum(['ack', 'sla-check', 'deliver', 'ingest', 'status', 'edit']) }).loose();
 
 export function parseJob(record: SQSRecord): Job {
   const parsed = JobEnvelope.parse(JSON.parse(record.body));

@@ -96,7 +96,7 @@ export async function sendSms(stack: LocalStack, o: Partial<TwilioSimOptions> & 
   const r = await postTwilio({
     baseUrl: stack.url,
     publicBaseUrl: stack.runtime.config.publicBaseUrl,
-    token: stack.runtime.config.twilio.authToken!,
+    token: stack.runtime.config.secrets.TWILIO_AUTH_TOKEN!,
     form,
     badSignature: o.badSignature,
   });

@@ -18,7 +18,7 @@ const inbound = (messages: Array<Record<string, any>>) => messages.filter((m) =>
 describe('POST /webhooks/twilio', () => {
   it('turns the real fixture into a ticket visible through the API, answering empty TwiML', async () => {
     const body = readFileSync(new URL('../fixtures/twilio/twilio-1.txt', import.meta.url), 'utf8');
-    const signature = expectedTwilioSignature(stack.runtime.config.twilio.authToken!, `${stack.runtime.config.publicBaseUrl}/webhooks/twilio`, [
+    const signature = expectedTwilioSignature(stack.runtime.config.secrets.TWILIO_AUTH_TOKEN!, `${stack.runtime.config.publicBaseUrl}/webhooks/twilio`, [
       ...new URLSearchParams(body),
     ]);
     const res = await fetch(`${stack.url}/webhooks/twilio`, {
@@ -114,7 +114,7 @@ describe('POST /webhooks/twilio', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': expectedTwilioSignature(stack.runtime.config.twilio.authToken!, 'https://evil.example/webhooks/twilio', [...form]),
+        'x-twilio-signature': expectedTwilioSignature(stack.runtime.config.secrets.TWILIO_AUTH_TOKEN!, 'https://evil.example/webhooks/twilio', [...form]),
       },
       body: form.toString(),
     });
@@ -130,7 +130,7 @@ describe('POST /webhooks/twilio', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        'x-twilio-signature': expectedTwilioSignature(stack.runtime.config.twilio.authToken!, `${stack.runtime.config.publicBaseUrl}/webhooks/twilio`, [...form]),
+        'x-twilio-signature': expectedTwilioSignature(stack.runtime.config.secrets.TWILIO_AUTH_TOKEN!, `${stack.runtime.config.publicBaseUrl}/webhooks/twilio`, [...form]),
       },
       body: form.toString(),
     });

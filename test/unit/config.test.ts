@@ -7,10 +7,10 @@ describe('config', () => {
   it('gives local defaults only on the local stage', () => {
     const local = buildConfig({ ...queues, STAGE: 'local', PORT: '4000' });
     expect(local.publicBaseUrl).toBe('http://localhost:4000');
-    expect(local.twilio.authToken).toBe(LOCAL_DEFAULTS.TWILIO_AUTH_TOKEN);
+    expect(local.secrets.TWILIO_AUTH_TOKEN).toBe(LOCAL_DEFAULTS.TWILIO_AUTH_TOKEN);
     expect(local.apiKeys).toHaveLength(1);
     const aws = buildConfig({ ...queues });
-    expect(aws.twilio.authToken).toBeUndefined();
+    expect(aws.secrets.TWILIO_AUTH_TOKEN).toBeUndefined();
     expect(aws.apiKeys).toEqual([]);
   });
 
@@ -19,7 +19,7 @@ describe('config', () => {
       { ...queues, TWILIO_AUTH_TOKEN: 'from-env' },
       JSON.stringify({ TWILIO_AUTH_TOKEN: 'from-secret', API_KEYS: [{ key: 'k'.repeat(20), scopes: ['tickets:read'] }] }),
     );
-    expect(c.twilio.authToken).toBe('from-secret');
+    expect(c.secrets.TWILIO_AUTH_TOKEN).toBe('from-secret');
     expect(c.apiKeys[0]!.scopes).toEqual(['tickets:read']);
   });
 

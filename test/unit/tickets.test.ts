@@ -5,7 +5,7 @@ import { planIngest, planPatch, planReply } from '../../functions/core/tickets.t
 import type { InboundMessage, Ticket } from '../../functions/core/types.ts';
 
 const settings: CoreSettings = {
-  slaFirstResponseSeconds: { sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600 },
+  slaFirstResponseSeconds: { sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600 },
   autoAck: { enabled: true, text: 'ack {ticket}' },
   dedupeTtlDays: 14,
 };
@@ -47,7 +47,13 @@ describe('planIngest', () => {
     const p = planIngest(msg, {}, ids, now, settings);
     expect(p.outcome).toEqual({ ticketId: 'T1', messageId: 'M1', newTicket: true, reopened: false });
     expect(p.write.ticket).toMatchObject({ id: 'T1', status: 'open', contactId: 'C1', messageCount: 1, version: 1, slaFirstResponseDueAt: '2026-03-01T11:00:00.000Z' });
-    expect(p.write.newContact?.identities).toEqual([msg.identity]);
+    expect(p.write.newContact?.contact.identities).toEqual([msg.identity]);
+    expect(p.write.newContact?.identity).toEqual({
+      ...msg.identity,
+      contactId: 'C1',
+      linkedAt: now.toISOString(),
+      linkedVia: { provider: 'twilio', providerMessageId: 'SM1', channel: 'sms' },
+    });
     expect(p.write.thread).toEqual({ key: msg.threadKey, channel: 'sms', ticketId: 'T1' });
     expect(p.write.expectedTicketVersion).toBeUndefined();
     expect(p.jobs).toEqual([

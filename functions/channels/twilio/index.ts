@@ -1,5 +1,6 @@
 /** POST /webhooks/twilio: verify X-Twilio-Signature, parse, normalize, answer empty TwiML. */
 import { ClientError } from '../../core/errors.ts';
+import { signedUrl } from '../shared/http.ts';
 import type { HttpRequest } from '../../http.ts';
 import { ProviderNotConfigured, type ChannelContext, type ChannelModule, type ReceiveResult } from '../types.ts';
 import { normalizeTwilio } from './normalize.ts';
@@ -7,14 +8,11 @@ import { verifyTwilioRequest } from './verify.ts';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
-/** The URL Twilio signed: the configured public base URL plus the path and query it called. */
-export const signedUrl = (publicBaseUrl: string, req: Pick<HttpRequest, 'path' | 'rawQuery'>): string =>
-  `${publicBaseUrl}${req.path}${req.rawQuery ? `?${req.rawQuery}` : ''}`;
 
 export const twilio: ChannelModule = {
   provider: 'twilio',
   receive(req: HttpRequest, ctx: ChannelContext): ReceiveResult {
-    const token = ctx.config.twilio.authToken;
+    const token = ctx.config.secrets.TWILIO_AUTH_TOKEN;
     if (!token) throw new ProviderNotConfigured('twilio', 'TWILIO_AUTH_TOKEN is not set');
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (contentType !== 'application/x-www-form-urlencoded') {
@@ -40,8 +38,8 @@ export const twilio: ChannelModule = {
     }
     const message = normalizeTwilio(fields, ctx.now.toISOString());
     return {
-      kind: 'messages',
-      messages: [message],
+      kind: 'events',
+      events: [{ kind: 'message', message }],
       ok: { statusCode: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: EMPTY_TWIML },
     };
   },

@@ -4,7 +4,8 @@
  * base64(HMAC-SHA1(authToken, url + concat(sorted keys: key + value))), repeated keys'
  * values de-duplicated and sorted, checked with and without the port in the URL.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { safeEqual } from '../shared/crypto.ts';
 import { stringify as legacyQueryStringify } from 'node:querystring';
 
 export type FormParams = ReadonlyArray<readonly [string, string]>;
@@ -53,17 +54,6 @@ const groupParams = (pairs: Array<[string, string]>): Map<string, string | strin
   }
   return m;
 };
-
-/** Constant-time compare of two base64/hex strings as bytes (length leak only). */
-export function safeEqual(a: string, b: string): boolean {
-  const ab = Buffer.from(a, 'utf8');
-  const bb = Buffer.from(b, 'utf8');
-  if (ab.length !== bb.length) {
-    timingSafeEqual(ab, ab); // keep the work similar
-    return false;
-  }
-  return timingSafeEqual(ab, bb);
-}
 
 export interface TwilioVerifyInput {
   readonly authToken: string;

@@ -15,7 +15,7 @@ export interface IngestResult {
 const MAX_ATTEMPTS = 8;
 
 export async function ingestMessage(deps: CoreDeps, msg: InboundMessage): Promise<IngestResult> {
-  const dedupeKey = dedupeKeyOf(msg.provider, msg.providerMessageId);
+  const dedupeKey = dedupeKeyOf(msg);
   for (let attempt = 1; ; attempt++) {
     const ctx = await deps.store.getIngestContext(msg, dedupeKey);
     if (ctx.duplicateOf) {

@@ -5,6 +5,7 @@ import { PermanentSendError, type CoreDeps } from '../ports.ts';
 import { evaluateFirstResponse } from '../sla.ts';
 import { dimsOf } from '../tickets.ts';
 import type { Job, Message, Ticket } from '../types.ts';
+import { applyEvent } from './events.ts';
 import { ingestMessage, sleep } from './ingest.ts';
 
 const MAX_ATTEMPTS = 5;
@@ -13,6 +14,12 @@ export async function runJob(deps: CoreDeps, job: Job): Promise<void> {
   switch (job.kind) {
     case 'ingest':
       await ingestMessage(deps, job.message);
+      return;
+    case 'status':
+      await applyEvent(deps, { kind: 'status', update: job.update });
+      return;
+    case 'edit':
+      await applyEvent(deps, { kind: 'edit', edit: job.edit });
       return;
     case 'ack':
       await acknowledge(deps, job.ticketId);
@@ -88,7 +95,7 @@ async function deliverMessage(deps: CoreDeps, ticket: Ticket, message: Message):
   if (message.deliveryStatus !== 'queued') return;
   const sender = deps.senders[ticket.provider];
   if (!sender) {
-    await deps.store.updateMessageDelivery(ticket.id, message.id, message.createdAt, {
+    await deps.store.updateMessageDelivery(ticket, message.id, message.createdAt, {
       status: 'not_sent',
       error: `no sender for provider "${ticket.provider}"`,
     });
@@ -97,17 +104,17 @@ async function deliverMessage(deps: CoreDeps, ticket: Ticket, message: Message):
   try {
     const result = await sender.send(ticket, message);
     if (result.status === 'sent') {
-      await deps.store.updateMessageDelivery(ticket.id, message.id, message.createdAt, {
+      await deps.store.updateMessageDelivery(ticket, message.id, message.createdAt, {
         status: 'sent',
         providerMessageId: result.providerMessageId,
       });
     } else {
-      await deps.store.updateMessageDelivery(ticket.id, message.id, message.createdAt, { status: 'not_sent', error: result.reason });
+      await deps.store.updateMessageDelivery(ticket, message.id, message.createdAt, { status: 'not_sent', error: result.reason });
     }
   } catch (e) {
     if (e instanceof PermanentSendError) {
       deps.metrics.emit([count(METRIC.OutboundFailed, dimsOf(ticket))]);
-      await deps.store.updateMessageDelivery(ticket.id, message.id, message.createdAt, { status: 'failed', error: e.message });
+      await deps.store.updateMessageDelivery(ticket, message.id, message.createdAt, { status: 'failed', error: e.message });
       return;
     }
     throw e; // transient: the queue retries, then the DLQ keeps it

@@ -1,0 +1,79 @@
+/** POST /webhooks/messagebird: the (legacy) inbound SMS forward, form-encoded, with MessageBird-Signature-JWT. */
+import { z } from 'zod';
+import { ClientError } from '../../core/errors.ts';
+import { phoneIdentity } from '../../core/phone.ts';
+import type { ChannelEvent } from '../../core/types.ts';
+import { forbidden, okJson, requireMediaType, signedUrl, zodDetails } from '../shared/http.ts';
+import { ProviderNotConfigured, type ChannelModule, type ReceiveResult } from '../types.ts';
+import { verifyMessageBirdRequest } from './verify.ts';
+
+const PROVIDER = 'messagebird';
+
+const FieldsSchema = z
+  .object({
+    id: z.string().min(1).max(128),
+    originator: z.string().min(1).max(64),
+    recipient: z.string().min(1).max(64).optional(),
+    receiver: z.string().min(1).max(64).optional(),
+    body: z.string().max(65536).optional(),
+    message: z.string().max(65536).optional(),
+    createdDatetime: z.string().optional(),
+    CreatedDatetime: z.string().optional(),
+    mediaUrls: z.string().optional(),
+  })
+  .loose()
+  .refine((f) => f.recipient ?? f.receiver, { message: 'recipient or receiver is required', path: ['recipient'] });
+
+/** Repeated keys: the last value wins (as MessageBird's own consumers read them). */
+export function lastValues(pairs: Iterable<[string, string]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of pairs) out[k] = v;
+  return out;
+}
+
+export function normalizeMessageBird(fields: Record<string, string>, receivedAt: string): ChannelEvent[] {
+  const p = FieldsSchema.safeParse(fields);
+  if (!p.success) throw new ClientError(400, 'invalid_payload', 'The MessageBird message is not valid.', zodDetails(p.error.issues));
+  const f = p.data;
+  const to = (f.recipient ?? f.receiver)!;
+  const created = f.createdDatetime ?? f.CreatedDatetime;
+  const sentAt = created && !Number.isNaN(Date.parse(created)) ? new Date(created).toISOString() : undefined;
+  const media = (f.mediaUrls ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return [
+    {
+      kind: 'message',
+      message: {
+        provider: PROVIDER,
+        channel: 'sms',
+        providerMessageId: f.id,
+        threadKey: `${to}|${f.originator}`,
+        from: f.originator,
+        to,
+        identity: /^\+?\d+$/.test(f.originator) ? phoneIdentity(f.originator.startsWith('+') ? f.originator : `+${f.originator}`) : { kind: 'sms-sender', value: f.originator },
+        text: f.body ?? f.message ?? '',
+        attachments: media.map((url) => ({ url })),
+        receivedAt,
+        ...(sentAt ? { sentAt } : {}),
+      },
+    },
+  ];
+}
+
+export const messagebird: ChannelModule = {
+  provider: PROVIDER,
+  receive(req, ctx): ReceiveResult {
+    const key = ctx.config.secrets.MESSAGEBIRD_SIGNING_KEY;
+    if (!key) throw new ProviderNotConfigured('messagebird', 'MESSAGEBIRD_SIGNING_KEY is not set');
+    const verdict = verifyMessageBirdRequest({
+      signingKey: key,
+      token: req.headers['messagebird-signature-jwt'],
+      url: signedUrl(ctx.config.publicBaseUrl, req),
+      rawBody: req.body,
+      now: ctx.now,
+    });
+    if (!verdict.ok) throw forbidden(verdict.reason, `The MessageBird-Signature-JWT is not valid (${verdict.reason.replaceAll('_', ' ')}).`);
+    requireMediaType(req, ['application/x-www-form-urlencoded'], 'MessageBird');
+    const fields = lastValues(new URLSearchParams(req.body.toString('utf8')));
+    return { kind: 'events', events: normalizeMessageBird(fields, ctx.now.toISOString()), ok: okJson() };
+  },
+};

@@ -1,0 +1,125 @@
+/** Telegram Update -> channel events. Thread by chat (and forum topic); dedupe by update_id. Pure. */
+import { ClientError } from '../../core/errors.ts';
+import type { Attachment, ChannelEvent } from '../../core/types.ts';
+import { isoFromEpoch, zodDetails } from '../shared/http.ts';
+import { TelegramMessageSchema, TelegramUpdateSchema } from './schema.ts';
+import type { z } from 'zod';
+
+const PROVIDER = 'telegram';
+type TgMessage = z.infer<typeof TelegramMessageSchema>;
+
+/** Where replies go: the chat, plus the forum topic when there is one. */
+const chatAddress = (m: { chat: { id: number }; message_thread_id?: number | undefined; is_topic_message?: boolean | undefined }) =>
+  m.is_topic_message && m.message_thread_id !== undefined ? `${m.chat.id}:${m.message_thread_id}` : String(m.chat.id);
+
+export const telegramMessageId = (chatId: number, messageId: number) => `${chatId}:${messageId}`;
+
+function content(m: TgMessage): { text: string; attachments: Attachment[] } {
+  const attachments: Attachment[] = [];
+  const add = (name: string, f: { file_id: string; mime_type?: string | undefined; file_name?: string | undefined; file_size?: number | undefined } | undefined) => {
+    if (f) {
+      attachments.push({
+        providerMediaId: f.file_id,
+        name: f.file_name ?? name,
+        ...(f.mime_type ? { contentType: f.mime_type } : {}),
+        ...(f.file_size !== undefined ? { size: f.file_size } : {}),
+      });
+    }
+  };
+  add('photo', m.photo?.at(-1)); // the largest size comes last
+  add('document', m.document);
+  add('video', m.video);
+  add('voice', m.voice);
+  add('audio', m.audio);
+  add('sticker', m.sticker);
+  let text = m.text ?? m.caption ?? '';
+  if (!text && m.sticker?.emoji) text = m.sticker.emoji;
+  if (!text && m.location) text = `Location: (${m.location.latitude}, ${m.location.longitude})`;
+  if (!text && m.contact) text = `Shared contact: ${m.contact.first_name ?? ''} ${m.contact.phone_number}`.replace(/\s+/g, ' ');
+  return { text, attachments };
+}
+
+const nameOf = (u: { first_name?: string | undefined; last_name?: string | undefined; username?: string | undefined } | undefined) =>
+  u ? [u.first_name, u.last_name].filter(Boolean).join(' ') || u.username : undefined;
+
+export function normalizeTelegram(body: unknown, receivedAt: string): ChannelEvent[] {
+  const update = TelegramUpdateSchema.safeParse(body);
+  if (!update.success) throw new ClientError(400, 'invalid_payload', 'The body is not a Telegram Update.', zodDetails(update.error.issues));
+  const u = update.data;
+  const dedupeId = `update:${u.update_id}`;
+
+  if (u.message !== undefined) {
+    const parsed = TelegramMessageSchema.safeParse(u.message);
+    if (!parsed.success) throw new ClientError(400, 'invalid_payload', 'The Telegram message is not valid.', zodDetails(parsed.error.issues));
+    const m = parsed.data;
+    if (!m.from) return [{ kind: 'skipped', reason: 'no_sender' }];
+    if (m.from.is_bot) return [{ kind: 'skipped', reason: 'from_bot' }];
+    const address = chatAddress(m);
+    const { text, attachments } = content(m);
+    const name = nameOf(m.from);
+    return [
+      {
+        kind: 'message',
+        message: {
+          provider: PROVIDER,
+          channel: 'telegram',
+          providerMessageId: telegramMessageId(m.chat.id, m.message_id),
+          dedupeId,
+          threadKey: address,
+          from: address,
+          to: 'bot',
+          identity: { kind: 'telegram', value: String(m.from.id) },
+          ...(name ? { displayName: name } : {}),
+          text,
+          attachments,
+          receivedAt,
+          sentAt: isoFromEpoch(m.date, 's') ?? receivedAt,
+          ...(m.reply_to_message ? { inReplyTo: telegramMessageId(m.chat.id, m.reply_to_message.message_id) } : {}),
+        },
+      },
+    ];
+  }
+  if (u.edited_message !== undefined) {
+    const parsed = TelegramMessageSchema.safeParse(u.edited_message);
+    if (!parsed.success) throw new ClientError(400, 'invalid_payload', 'The edited Telegram message is not valid.', zodDetails(parsed.error.issues));
+    const m = parsed.data;
+    return [
+      {
+        kind: 'edit',
+        edit: {
+          provider: PROVIDER,
+          providerMessageId: telegramMessageId(m.chat.id, m.message_id),
+          text: m.text ?? m.caption ?? '',
+          at: isoFromEpoch(m.edit_date ?? m.date, 's') ?? receivedAt,
+        },
+      },
+    ];
+  }
+  if (u.callback_query) {
+    const q = u.callback_query;
+    if (!q.message) return [{ kind: 'skipped', reason: 'inline_callback' }];
+    const address = chatAddress({ chat: q.message.chat, message_thread_id: q.message.message_thread_id, is_topic_message: q.message.message_thread_id !== undefined });
+    const name = nameOf(q.from);
+    return [
+      {
+        kind: 'message',
+        message: {
+          provider: PROVIDER,
+          channel: 'telegram',
+          providerMessageId: `callback:${q.id}`,
+          dedupeId,
+          threadKey: address,
+          from: address,
+          to: 'bot',
+          identity: { kind: 'telegram', value: String(q.from.id) },
+          ...(name ? { displayName: name } : {}),
+          text: q.data ?? '',
+          attachments: [],
+          receivedAt,
+          inReplyTo: telegramMessageId(q.message.chat.id, q.message.message_id),
+        },
+      },
+    ];
+  }
+  return [{ kind: 'skipped', reason: 'unsupported_update' }];
+}

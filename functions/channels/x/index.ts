@@ -1,0 +1,110 @@
+/**
+ * GET /webhooks/x?crc_token=…: the CRC challenge, answered with
+ * {"response_token": "sha256=" + base64 HMAC-SHA256(consumer secret, crc_token)}.
+ * POST /webhooks/x: x-twitter-webhooks-signature = "sha256=" + base64 HMAC-SHA256(consumer secret, raw body);
+ * direct message events, ignoring those our own account sent.
+ */
+import { z } from 'zod';
+import { ClientError } from '../../core/errors.ts';
+import type { Attachment, ChannelEvent } from '../../core/types.ts';
+import { hmac, safeEqual } from '../shared/crypto.ts';
+import { forbidden, isoFromEpoch, okJson, parseJsonBody, requireMediaType, zodDetails } from '../shared/http.ts';
+import { ProviderNotConfigured, type ChannelModule, type ReceiveResult } from '../types.ts';
+
+const PROVIDER = 'x';
+
+export const xSignature = (secret: string, data: Buffer | string): string => `sha256=${hmac('sha256', secret, data).toString('base64')}`;
+
+const EnvelopeSchema = z
+  .object({
+    for_user_id: z.string().optional(),
+    direct_message_events: z.array(z.unknown()).optional(),
+    users: z.record(z.string(), z.object({ name: z.string().optional(), screen_name: z.string().optional() }).loose()).optional(),
+  })
+  .loose();
+
+const DmEventSchema = z
+  .object({
+    type: z.string(),
+    id: z.string().min(1).max(64),
+    created_timestamp: z.string().optional(),
+    message_create: z
+      .object({
+        target: z.object({ recipient_id: z.string().min(1) }).loose(),
+        sender_id: z.string().min(1),
+        message_data: z
+          .object({
+            text: z.string().default(''),
+            attachment: z.object({ type: z.string(), media: z.object({ id_str: z.string().optional(), media_url_https: z.string().optional(), type: z.string().optional() }).loose() }).loose().optional(),
+          })
+          .loose(),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
+/** X escapes &, < and > in DM text; undo exactly those. */
+const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+export function normalizeX(body: unknown, receivedAt: string): ChannelEvent[] {
+  const env = EnvelopeSchema.safeParse(body);
+  if (!env.success) throw new ClientError(400, 'invalid_payload', 'The body is not an Account Activity event.', zodDetails(env.error.issues));
+  const events: ChannelEvent[] = [];
+  const known = ['for_user_id', 'direct_message_events', 'users', 'apps'];
+  for (const key of Object.keys(env.data)) if (!known.includes(key)) events.push({ kind: 'skipped', reason: 'unsupported_event', detail: key.slice(0, 64) });
+  (env.data.direct_message_events ?? []).forEach((raw, i) => {
+    const parsed = DmEventSchema.safeParse(raw);
+    if (!parsed.success) return events.push({ kind: 'skipped', reason: 'invalid_item', detail: `direct_message_events[${i}]: ${zodDetails(parsed.error.issues).map((d) => `${d.path} ${d.message}`).join('; ')}` });
+    const e = parsed.data;
+    if (e.type !== 'message_create' || !e.message_create) return events.push({ kind: 'skipped', reason: 'unsupported_event', detail: e.type });
+    const mc = e.message_create;
+    // Our account is the subscribed user; older envelopes lack for_user_id, then the DM's recipient is us.
+    const us = env.data.for_user_id ?? mc.target.recipient_id;
+    if (mc.sender_id === us) return events.push({ kind: 'skipped', reason: 'own_message', detail: e.id });
+    const media = mc.message_data.attachment?.media;
+    const attachments: Attachment[] = media?.media_url_https
+      ? [{ url: media.media_url_https, ...(media.id_str ? { providerMediaId: media.id_str } : {}), name: media.type ?? 'media' }]
+      : [];
+    const name = env.data.users?.[mc.sender_id]?.name;
+    const sentAt = isoFromEpoch(e.created_timestamp, 'ms');
+    events.push({
+      kind: 'message',
+      message: {
+        provider: PROVIDER,
+        channel: 'x',
+        providerMessageId: e.id,
+        threadKey: `${us}|${mc.sender_id}`,
+        from: mc.sender_id,
+        to: us,
+        identity: { kind: 'x', value: mc.sender_id },
+        ...(name ? { displayName: name } : {}),
+        text: unescape(mc.message_data.text),
+        attachments,
+        receivedAt,
+        ...(sentAt ? { sentAt } : {}),
+      },
+    });
+  });
+  return events;
+}
+
+export const x: ChannelModule = {
+  provider: PROVIDER,
+  receive(req, ctx): ReceiveResult {
+    const secret = ctx.config.secrets.X_CONSUMER_SECRET;
+    if (!secret) throw new ProviderNotConfigured('x', 'X_CONSUMER_SECRET is not set');
+    if (req.method === 'GET') {
+      const token = req.query.get('crc_token');
+      if (!token) throw new ClientError(400, 'invalid_handshake', 'Expected a crc_token query parameter.');
+      return { kind: 'response', response: okJson({ response_token: xSignature(secret, token) }) };
+    }
+    const presented = req.headers['x-twitter-webhooks-signature']?.trim();
+    if (!presented) throw forbidden('missing_signature', 'The x-twitter-webhooks-signature header is missing.');
+    if (!safeEqual(xSignature(secret, req.body), presented)) {
+      throw forbidden('bad_signature', 'x-twitter-webhooks-signature does not match the body. Check X_CONSUMER_SECRET.');
+    }
+    requireMediaType(req, ['application/json'], 'X');
+    return { kind: 'events', events: normalizeX(parseJsonBody(req), ctx.now.toISOString()), ok: okJson() };
+  },
+};

@@ -1,18 +1,40 @@
 /**
- * Send a correctly signed provider webhook to the local stack (or any deployment).
+ * Send correctly signed provider webhooks to the local stack (or any deployment).
  *
  *   npm run simulate -- twilio --from +15551230000 --body "My order is late"
+ *   npm run simulate -- meta --channel whatsapp --from 447700900123 --body "Hi"
+ *   npm run simulate -- meta --channel messenger --from PSID123 --body "Hi"
+ *   npm run simulate -- meta --status delivered --id wamid.ABC      (a WhatsApp status callback)
+ *   npm run simulate -- meta --handshake                            (GET hub.challenge)
+ *   npm run simulate -- telegram --from 123456 --body "Hi"  |  telegram --edit --id 7 --from 123456 --body "fixed"
+ *   npm run simulate -- x --from 2244994945 --body "Hi"     |  x --crc
+ *   npm run simulate -- vonage --channel sms --from 447700900001 --body "Hi"
+ *   npm run simulate -- messagebird --from 31612345678 --body "Hi"
  *
- * Options: --to <our number> (default +15550001111), --whatsapp, --sid <MessageSid> (resend one to
- * test dedupe), --media <url> (repeatable), --url <base URL to post to> (default http://localhost:$PORT),
- * --public-base-url <URL the signature is computed for> (default PUBLIC_BASE_URL or --url),
- * --token <auth token> (default TWILIO_AUTH_TOKEN or the local default), --bad-signature.
+ * Common options: --to, --id (provider message id; resend one to see dedupe), --name, --url <base URL
+ * to post to> (default http://localhost:$PORT), --public-base-url <URL signatures are computed for>,
+ * --bad-signature. Secrets come from the same env vars as the server, else the local defaults.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { metaSignature } from '../functions/channels/meta/verify.ts';
+import { signHmacJwt } from '../functions/channels/shared/jwt.ts';
 import { expectedTwilioSignature } from '../functions/channels/twilio/verify.ts';
+import { xSignature } from '../functions/channels/x/index.ts';
 import { LOCAL_DEFAULTS } from '../functions/config.ts';
 
+export interface SignedRequest {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly query?: string;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
+const FORGED = 'forged-signature';
+
+// ---------- Twilio ----------
 export interface TwilioSimOptions {
   readonly from: string;
   readonly to: string;
@@ -51,66 +73,268 @@ export function twilioForm(o: TwilioSimOptions): URLSearchParams {
   return f;
 }
 
-/** Post a signed Twilio webhook; returns the HTTP status and body. */
-export async function postTwilio(args: {
-  baseUrl: string;
-  publicBaseUrl?: string | undefined;
-  token: string;
-  form: URLSearchParams;
-  badSignature?: boolean | undefined;
-}): Promise<{ status: number; body: string }> {
+export function signedTwilio(publicBaseUrl: string, token: string, form: URLSearchParams, bad = false): SignedRequest {
   const path = '/webhooks/twilio';
-  const signature = args.badSignature
-    ? 'AAAAAAAAAAAAAAAAAAAAAAAAAAA='
-    : expectedTwilioSignature(args.token, `${(args.publicBaseUrl ?? args.baseUrl).replace(/\/+$/, '')}${path}`, [...args.form]);
-  const res = await fetch(`${args.baseUrl.replace(/\/+$/, '')}${path}`, {
+  return {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
-    body: args.form.toString(),
+    path,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': bad ? FORGED : expectedTwilioSignature(token, `${publicBaseUrl.replace(/\/+$/, '')}${path}`, [...form]),
+    },
+    body: form.toString(),
+  };
+}
+
+// ---------- Meta ----------
+export function metaMessagePayload(o: { channel: 'whatsapp' | 'messenger' | 'instagram'; from: string; to: string; body: string; id?: string; name?: string }): object {
+  const ts = Date.now();
+  const id = o.id ?? (o.channel === 'whatsapp' ? `wamid.${randomBytes(12).toString('hex')}` : `m_${randomBytes(12).toString('hex')}`);
+  if (o.channel === 'whatsapp') {
+    return {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: 'WABA_ID',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: o.to, phone_number_id: o.to },
+                contacts: [{ profile: { name: o.name ?? 'WhatsApp customer' }, wa_id: o.from }],
+                messages: [{ from: o.from, id, timestamp: String(Math.floor(ts / 1000)), type: 'text', text: { body: o.body } }],
+              },
+            },
+          ],
+        },
+      ],
+    };
+  }
+  return {
+    object: o.channel === 'messenger' ? 'page' : 'instagram',
+    entry: [{ id: o.to, time: ts, messaging: [{ sender: { id: o.from }, recipient: { id: o.to }, timestamp: ts, message: { mid: id, text: o.body } }] }],
+  };
+}
+
+export function metaStatusPayload(o: { id: string; status: string; to: string }): object {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: 'WABA_ID',
+        changes: [
+          {
+            field: 'messages',
+            value: {
+              messaging_product: 'whatsapp',
+              metadata: { display_phone_number: o.to, phone_number_id: o.to },
+              statuses: [{ id: o.id, status: o.status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '0' }],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+export function signedMeta(appSecret: string, payload: object | string, bad = false): SignedRequest {
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return {
+    method: 'POST',
+    path: '/webhooks/meta',
+    headers: { 'content-type': 'application/json', 'x-hub-signature-256': bad ? `sha256=${'0'.repeat(64)}` : metaSignature(appSecret, body) },
+    body,
+  };
+}
+
+// ---------- Telegram ----------
+let telegramUpdate = Math.floor(Date.now() / 1000);
+export function telegramPayload(o: { from: string; body: string; messageId?: number; updateId?: number; edit?: boolean; name?: string }): object {
+  const chatId = Number(o.from);
+  const message = {
+    message_id: o.messageId ?? Math.floor(Math.random() * 1e6),
+    from: { id: chatId, is_bot: false, first_name: o.name ?? 'Telegram customer' },
+    chat: { id: chatId, type: 'private' },
+    date: Math.floor(Date.now() / 1000),
+    ...(o.edit ? { edit_date: Math.floor(Date.now() / 1000) } : {}),
+    text: o.body,
+  };
+  return { update_id: o.updateId ?? ++telegramUpdate, [o.edit ? 'edited_message' : 'message']: message };
+}
+
+export const signedTelegram = (secretToken: string, payload: object | string, bad = false): SignedRequest => ({
+  method: 'POST',
+  path: '/webhooks/telegram',
+  headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': bad ? FORGED : secretToken },
+  body: typeof payload === 'string' ? payload : JSON.stringify(payload),
+});
+
+// ---------- X ----------
+export function xPayload(o: { from: string; to: string; body: string; id?: string; name?: string }): object {
+  return {
+    for_user_id: o.to,
+    direct_message_events: [
+      {
+        type: 'message_create',
+        id: o.id ?? String(BigInt(Date.now()) * 1000n + BigInt(Math.floor(Math.random() * 1000))),
+        created_timestamp: String(Date.now()),
+        message_create: { target: { recipient_id: o.to }, sender_id: o.from, message_data: { text: o.body, entities: {} } },
+      },
+    ],
+    users: { [o.from]: { id: o.from, name: o.name ?? 'X customer', screen_name: 'customer' } },
+  };
+}
+
+export function signedX(consumerSecret: string, payload: object | string, bad = false): SignedRequest {
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  return {
+    method: 'POST',
+    path: '/webhooks/x',
+    headers: { 'content-type': 'application/json', 'x-twitter-webhooks-signature': bad ? `sha256=${FORGED}` : xSignature(consumerSecret, body) },
+    body,
+  };
+}
+
+// ---------- Vonage ----------
+export function vonagePayload(o: { channel: string; from: string; to: string; body: string; id?: string; name?: string }): object {
+  return {
+    message_uuid: o.id ?? randomUUID(),
+    to: o.to,
+    from: o.from,
+    timestamp: new Date().toISOString(),
+    channel: o.channel,
+    message_type: 'text',
+    text: o.body,
+    ...(o.name ? { profile: { name: o.name } } : {}),
+  };
+}
+
+export function signedVonage(secret: string, payload: object | string, opts: { bad?: boolean; iat?: number } = {}): SignedRequest {
+  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  const iat = opts.iat ?? Math.floor(Date.now() / 1000);
+  const token = signHmacJwt({ iat, jti: randomUUID(), iss: 'Vonage', payload_hash: sha256(body), api_key: 'local', application_id: randomUUID() }, opts.bad ? FORGED : secret);
+  return { method: 'POST', path: '/webhooks/vonage', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body };
+}
+
+// ---------- MessageBird ----------
+export function messageBirdForm(o: { from: string; to: string; body: string; id?: string }): URLSearchParams {
+  return new URLSearchParams({
+    id: o.id ?? randomBytes(16).toString('hex'),
+    recipient: o.to,
+    originator: o.from,
+    body: o.body,
+    createdDatetime: new Date().toISOString().replace(/\.\d{3}Z$/, '+00:00'),
   });
+}
+
+export function signedMessageBird(signingKey: string, publicBaseUrl: string, form: URLSearchParams, opts: { bad?: boolean; nowSeconds?: number } = {}): SignedRequest {
+  const path = '/webhooks/messagebird';
+  const body = form.toString();
+  const t = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
+  const token = signHmacJwt(
+    { iss: 'MessageBird', nbf: t, exp: t + 60, jti: randomUUID(), url_hash: sha256(`${publicBaseUrl.replace(/\/+$/, '')}${path}`), payload_hash: sha256(body) },
+    opts.bad ? FORGED : signingKey,
+  );
+  return { method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded', 'messagebird-signature-jwt': token }, body };
+}
+
+// ---------- sending ----------
+export async function send(baseUrl: string, r: SignedRequest): Promise<{ status: number; body: string }> {
+  const url = `${baseUrl.replace(/\/+$/, '')}${r.path}${r.query ? `?${r.query}` : ''}`;
+  const res = await fetch(url, { method: r.method, headers: r.headers, ...(r.method === 'POST' ? { body: r.body } : {}) });
   return { status: res.status, body: await res.text() };
 }
 
+/** Post a signed Twilio webhook; returns the HTTP status and body. */
+export async function postTwilio(args: { baseUrl: string; publicBaseUrl?: string | undefined; token: string; form: URLSearchParams; badSignature?: boolean | undefined }) {
+  return send(args.baseUrl, signedTwilio(args.publicBaseUrl ?? args.baseUrl, args.token, args.form, args.badSignature));
+}
+
+const secret = (name: keyof typeof LOCAL_DEFAULTS): string => process.env[name] ?? LOCAL_DEFAULTS[name];
+
 async function main(): Promise<void> {
   const [provider, ...rest] = process.argv.slice(2);
-  if (provider !== 'twilio') {
-    console.error(`usage: npm run simulate -- twilio --from +15551230000 --body "hello"  (providers: twilio)`);
-    process.exit(2);
-  }
-  const { values } = parseArgs({
+  const { values: v } = parseArgs({
     args: rest,
     options: {
-      from: { type: 'string', default: '+15551230000' },
-      to: { type: 'string', default: '+15550001111' },
+      from: { type: 'string' },
+      to: { type: 'string' },
       body: { type: 'string', default: 'Hello, I need help with my order.' },
+      id: { type: 'string' },
       sid: { type: 'string' },
+      channel: { type: 'string' },
+      name: { type: 'string' },
       whatsapp: { type: 'boolean', default: false },
       media: { type: 'string', multiple: true },
-      name: { type: 'string' },
+      status: { type: 'string' },
+      edit: { type: 'boolean', default: false },
+      handshake: { type: 'boolean', default: false },
+      crc: { type: 'boolean', default: false },
       url: { type: 'string' },
       'public-base-url': { type: 'string' },
       token: { type: 'string' },
       'bad-signature': { type: 'boolean', default: false },
     },
   });
-  const baseUrl = values.url ?? `http://localhost:${process.env['PORT'] ?? 3000}`;
-  const form = twilioForm({
-    from: values.from,
-    to: values.to,
-    body: values.body,
-    sid: values.sid,
-    whatsapp: values.whatsapp,
-    media: values.media,
-    profileName: values.name,
-  });
-  const r = await postTwilio({
-    baseUrl,
-    publicBaseUrl: values['public-base-url'] ?? process.env['PUBLIC_BASE_URL'],
-    token: values.token ?? process.env['TWILIO_AUTH_TOKEN'] ?? LOCAL_DEFAULTS.TWILIO_AUTH_TOKEN,
-    form,
-    badSignature: values['bad-signature'],
-  });
-  console.log(`POST ${baseUrl}/webhooks/twilio MessageSid=${form.get('MessageSid')} -> ${r.status} ${r.body}`);
+  const baseUrl = v.url ?? `http://localhost:${process.env['PORT'] ?? 3000}`;
+  const publicBase = v['public-base-url'] ?? process.env['PUBLIC_BASE_URL'] ?? baseUrl;
+  const bad = v['bad-signature'];
+  let req: SignedRequest;
+  switch (provider) {
+    case 'twilio':
+      req = signedTwilio(
+        publicBase,
+        v.token ?? secret('TWILIO_AUTH_TOKEN'),
+        twilioForm({ from: v.from ?? '+15551230000', to: v.to ?? '+15550001111', body: v.body, sid: v.sid ?? v.id, whatsapp: v.whatsapp, media: v.media, profileName: v.name }),
+        bad,
+      );
+      break;
+    case 'meta': {
+      if (v.handshake) {
+        req = { method: 'GET', path: '/webhooks/meta', query: `hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${encodeURIComponent(bad ? 'wrong' : secret('META_VERIFY_TOKEN'))}`, headers: {}, body: '' };
+        break;
+      }
+      const channel = (v.channel ?? 'whatsapp') as 'whatsapp' | 'messenger' | 'instagram';
+      const to = v.to ?? (channel === 'whatsapp' ? '15550001111' : '1234567890');
+      const payload = v.status
+        ? metaStatusPayload({ id: v.id ?? 'wamid.unknown', status: v.status, to })
+        : metaMessagePayload({ channel, from: v.from ?? (channel === 'whatsapp' ? '15551230000' : '5678'), to, body: v.body, ...(v.id ? { id: v.id } : {}), ...(v.name ? { name: v.name } : {}) });
+      req = signedMeta(v.token ?? secret('META_APP_SECRET'), payload, bad);
+      break;
+    }
+    case 'telegram':
+      req = signedTelegram(
+        v.token ?? secret('TELEGRAM_SECRET_TOKEN'),
+        telegramPayload({ from: v.from ?? '123456789', body: v.body, edit: v.edit, ...(v.id ? { messageId: Number(v.id) } : {}), ...(v.name ? { name: v.name } : {}) }),
+        bad,
+      );
+      break;
+    case 'x':
+      if (v.crc) {
+        req = { method: 'GET', path: '/webhooks/x', query: 'crc_token=simulated-crc-token', headers: {}, body: '' };
+        break;
+      }
+      req = signedX(v.token ?? secret('X_CONSUMER_SECRET'), xPayload({ from: v.from ?? '2244994945', to: v.to ?? '1111111111', body: v.body, ...(v.id ? { id: v.id } : {}), ...(v.name ? { name: v.name } : {}) }), bad);
+      break;
+    case 'vonage':
+      req = signedVonage(
+        v.token ?? secret('VONAGE_SIGNATURE_SECRET'),
+        v.status
+          ? { message_uuid: v.id ?? randomUUID(), status: v.status, timestamp: new Date().toISOString() }
+          : vonagePayload({ channel: v.channel ?? 'sms', from: v.from ?? '447700900001', to: v.to ?? '447700900000', body: v.body, ...(v.id ? { id: v.id } : {}), ...(v.name ? { name: v.name } : {}) }),
+        { bad },
+      );
+      break;
+    case 'messagebird':
+      req = signedMessageBird(v.token ?? secret('MESSAGEBIRD_SIGNING_KEY'), publicBase, messageBirdForm({ from: v.from ?? '31612345678', to: v.to ?? '3197010260000', body: v.body, ...(v.id ? { id: v.id } : {}) }), { bad });
+      break;
+    default:
+      console.error('usage: npm run simulate -- <twilio|meta|telegram|x|vonage|messagebird> [options]  (see bin/simulate.ts)');
+      process.exit(2);
+  }
+  const r = await send(baseUrl, req);
+  console.log(`${req.method} ${baseUrl}${req.path}${req.query ? `?${req.query}` : ''} -> ${r.status} ${r.body}`);
   if (r.status >= 300) process.exit(1);
 }
 

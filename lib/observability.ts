@@ -39,13 +39,21 @@ export class Observability extends Construct {
         left: [
           new cloudwatch.MathExpression({ expression: `SEARCH('{${ns},service,Channel,Provider,Sla} MetricName="${METRIC.SlaBreached}"', 'Sum', 300)`, label: '' }),
           search(METRIC.DuplicateDeliveries, 'Sum', ''),
-          search(METRIC.IngestParked, 'Sum', ''),
+          new cloudwatch.MathExpression({ expression: `SEARCH('{${ns},service,Provider,Kind} MetricName="${METRIC.IngestParked}"', 'Sum', 300)`, label: '' }),
         ],
         width: 12,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Webhooks rejected by reason',
-        left: [new cloudwatch.MathExpression({ expression: `SEARCH('{${ns},service,Provider,Reason} MetricName="${METRIC.WebhookRejected}"', 'Sum', 300)`, label: '' })],
+        title: 'Webhooks rejected and items skipped, by reason',
+        left: [
+          new cloudwatch.MathExpression({ expression: `SEARCH('{${ns},service,Provider,Reason} MetricName="${METRIC.WebhookRejected}"', 'Sum', 300)`, label: '' }),
+          new cloudwatch.MathExpression({ expression: `SEARCH('{${ns},service,Provider,Reason} MetricName="${METRIC.ItemsSkipped}"', 'Sum', 300)`, label: '' }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Delivery status callbacks',
+        left: [new cloudwatch.MathExpression({ expression: `SEARCH('{${ns},service,Provider,Status,Outcome} MetricName="${METRIC.StatusUpdates}"', 'Sum', 300)`, label: '' })],
         width: 12,
       }),
     );

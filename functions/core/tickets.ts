@@ -5,8 +5,9 @@ import type { CoreSettings, IngestContext, IngestWrite } from './ports.ts';
 import { delayUntil, firstResponseDueAt, secondsBetween } from './sla.ts';
 import type { InboundMessage, Message, Priority, QueuedJob, Ticket, TicketStatus } from './types.ts';
 
-export const dedupeKeyOf = (msg: Pick<InboundMessage, 'provider' | 'providerMessageId' | 'dedupeId'>): string =>
-  `${msg.provider}#${msg.dedupeId ?? msg.providerMessageId}`;
+/** Provider, channel (Meta's WhatsApp and Messenger ids are separate namespaces) and the provider's id. */
+export const dedupeKeyOf = (msg: Pick<InboundMessage, 'provider' | 'channel' | 'providerMessageId' | 'dedupeId'>): string =>
+  `${msg.provider}#${msg.channel}#${msg.dedupeId ?? msg.providerMessageId}`;
 
 export const dimsOf = (t: { channel: string; provider: string }): Record<string, string> => ({
   Channel: t.channel,

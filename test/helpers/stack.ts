@@ -6,18 +6,18 @@ import { inject } from 'vitest';
 import { RecordingMetrics } from '../../functions/adapters/metrics.ts';
 import { LOCAL_DEFAULTS } from '../../functions/config.ts';
 import { startLocalStack, type LocalStack } from '../../bin/local-stack.ts';
-import { postTwilio, twilioForm, type TwilioSimOptions } from '../../bin/simulate.ts';
+import { postTwilio, send, twilioForm, type SignedRequest, type TwilioSimOptions } from '../../bin/simulate.ts';
 
 export const API_KEY = LOCAL_DEFAULTS.API_KEY;
 export const READ_ONLY_KEY = 'read-only-key-0123456789';
 
 export interface TestStack extends LocalStack {
   readonly metrics: RecordingMetrics;
-  readonly twilioStub: TwilioStub;
+  readonly providerStub: ProviderStub;
 }
 
 export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
-  const twilioStub = await startTwilioStub();
+  const providerStub = await startProviderStub();
   const metrics = new RecordingMetrics();
   const id = randomBytes(4).toString('hex');
   const quiet = { info: () => undefined, warn: () => undefined, error: (m: string, e?: Record<string, unknown>) => console.error(m, e) };
@@ -34,7 +34,18 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
         { key: READ_ONLY_KEY, scopes: ['tickets:read'], name: 'reporting' },
       ]),
       TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
-      TWILIO_API_BASE_URL: twilioStub.url,
+      TWILIO_API_BASE_URL: providerStub.url,
+      META_ACCESS_TOKEN: 'meta-access-token',
+      META_GRAPH_BASE_URL: providerStub.url,
+      TELEGRAM_BOT_TOKEN: 'telegram-bot-token',
+      TELEGRAM_API_BASE_URL: providerStub.url,
+      X_ACCESS_TOKEN: 'x-access-token',
+      X_API_BASE_URL: providerStub.url,
+      VONAGE_API_KEY: 'vonage-key',
+      VONAGE_API_SECRET: 'vonage-secret',
+      VONAGE_API_BASE_URL: providerStub.url,
+      MESSAGEBIRD_ACCESS_KEY: 'mb-access-key',
+      MESSAGEBIRD_API_BASE_URL: providerStub.url,
       METRICS_NAMESPACE: 'SupportDeskTest',
       ...env,
     },
@@ -43,10 +54,10 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const stop = stack.stop.bind(stack);
   return Object.assign(stack, {
     metrics,
-    twilioStub,
+    providerStub,
     async stop() {
       await stop();
-      await twilioStub.close();
+      await providerStub.close();
     },
   });
 }
@@ -54,10 +65,13 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
 export interface StubRequest {
   readonly path: string;
   readonly authorization: string | undefined;
+  readonly body: string;
+  /** The body parsed as a form (Twilio) — empty for JSON bodies. */
   readonly form: URLSearchParams;
+  readonly json: any;
 }
 
-export interface TwilioStub {
+export interface ProviderStub {
   readonly url: string;
   readonly requests: StubRequest[];
   /** Status to answer with (default 201). */
@@ -65,18 +79,36 @@ export interface TwilioStub {
   close(): Promise<void>;
 }
 
-export async function startTwilioStub(): Promise<TwilioStub> {
+export async function startProviderStub(): Promise<ProviderStub> {
   const requests: StubRequest[] = [];
   const state = { status: 201 };
   const server = createServer((req: IncomingMessage, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      requests.push({ path: req.url ?? '', authorization: req.headers.authorization, form: new URLSearchParams(Buffer.concat(chunks).toString()) });
+      const body = Buffer.concat(chunks).toString();
+      let json: any;
+      try {
+        json = JSON.parse(body);
+      } catch {
+        json = undefined;
+      }
+      requests.push({ path: req.url ?? '', authorization: req.headers.authorization, body, form: new URLSearchParams(json ? '' : body), json });
       res.writeHead(state.status, { 'content-type': 'application/json' });
+      const id = randomBytes(16).toString('hex');
+      // One answer that carries every provider's message id field; each sender reads its own.
       res.end(
         state.status < 300
-          ? JSON.stringify({ sid: `SM${randomBytes(16).toString('hex')}`, status: 'queued' })
+          ? JSON.stringify({
+              sid: `SM${id}`,
+              messages: [{ id: `wamid.${id}` }],
+              message_id: `m_${id}`,
+              ok: true,
+              result: { message_id: requests.length + 1000 },
+              data: { dm_event_id: `dm${id}` },
+              message_uuid: `uuid-${id}`,
+              id: `mb${id}`,
+            })
           : JSON.stringify({ code: 21211, message: "The 'To' number is not a valid phone number." }),
       );
     });
@@ -89,6 +121,9 @@ export async function startTwilioStub(): Promise<TwilioStub> {
     close: () => new Promise<void>((r) => server.close(() => r())),
   });
 }
+
+/** Send a signed request built by bin/simulate.ts to the stack. */
+export const deliver = (stack: LocalStack, r: SignedRequest) => send(stack.url, r);
 
 /** Post a Twilio webhook signed for the stack's public URL. */
 export async function sendSms(stack: LocalStack, o: Partial<TwilioSimOptions> & { badSignature?: boolean } = {}) {

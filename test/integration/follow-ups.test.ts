@@ -27,7 +27,7 @@ describe('follow-ups', () => {
     const ack = await eventually(async () => (await messagesOf(id)).find((m) => m['automated'] && m['deliveryStatus'] === 'sent'), 15_000, 'the ack to be sent');
     expect(ack).toMatchObject({ direction: 'outbound', text: `Got it, ticket ${id}.`, from: '+15550001111', to: from });
     expect(ack['providerMessageId']).toMatch(/^SM[0-9a-f]{32}$/);
-    const sent = stack.twilioStub.requests.filter((r) => r.form.get('To') === from);
+    const sent = stack.providerStub.requests.filter((r) => r.form.get('To') === from);
     expect(sent).toHaveLength(1);
     expect(sent[0]!.path).toBe('/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json');
     expect(sent[0]!.form.get('From')).toBe('+15550001111');
@@ -86,14 +86,14 @@ describe('follow-ups', () => {
     const from = uniquePhone();
     const id = await openTicket(from);
     await eventually(async () => (await messagesOf(id)).find((m) => m['automated'] && m['deliveryStatus'] === 'sent'), 15_000, 'the ack');
-    stack.twilioStub.status = 400;
+    stack.providerStub.status = 400;
     try {
       const reply = await api(stack, 'POST', `/v1/tickets/${id}/replies`, { text: 'to a bad number' });
       const m = await eventually(async () => (await messagesOf(id)).find((x) => x['id'] === reply.json.message.id && x['deliveryStatus'] === 'failed'), 15_000, 'failed status');
       expect(m['deliveryError']).toContain('21211');
       expect(stack.metrics.events.some((e) => e.name === 'OutboundFailed')).toBe(true);
     } finally {
-      stack.twilioStub.status = 201;
+      stack.providerStub.status = 201;
     }
   });
 

@@ -101,7 +101,7 @@ describe('webhook when the store fails after verification', () => {
     // The dedupe record written in the transaction carries the pending follow-ups.
     const tx = dynamoMock.commandCalls(TransactWriteCommand)[0]!.args[0].input;
     const dedupe = tx.TransactItems![0]!.Put!.Item!;
-    expect(dedupe['PK']).toBe('DEDUPE#twilio#SM0123456789abcdef0123456789abcdef');
+    expect(dedupe['PK']).toBe('DEDUPE#twilio#sms#SM0123456789abcdef0123456789abcdef');
     expect(dedupe['pendingJobs']).toHaveLength(2);
     // The message was parked for the worker (its re-ingest is the "next delivery" too).
     expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);

@@ -6,6 +6,7 @@ import {
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { DLQ_RETENTION_DAYS, DLQ_SUFFIX, QUEUES, TABLE, type QueueSpec } from '../functions/spec.ts';
 
@@ -82,4 +83,14 @@ export async function createQueues(
     out[id] = { url: main.QueueUrl!, dlqUrl: dlq.QueueUrl!, spec };
   }
   return out;
+}
+
+/** The attachments bucket, in fauxqs's S3. */
+export async function createBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (e) {
+    const name = (e as { name?: string }).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') throw e;
+  }
 }

@@ -15,11 +15,12 @@ import { createRuntime, type Runtime } from '../functions/app.ts';
 import { buildConfig } from '../functions/config.ts';
 import type { CoreDeps } from '../functions/core/ports.ts';
 import { findRoute } from '../functions/routing.ts';
-import { MAX_BODY_BYTES, WORKER_BATCH_SIZE, TABLE, QUEUES, type RouteSpec } from '../functions/spec.ts';
+import { ATTACHMENTS, MAX_BODY_BYTES, WORKER_BATCH_SIZE, TABLE, QUEUES, type RouteSpec } from '../functions/spec.ts';
 import { makeWebhookHandler } from '../functions/webhook/handler.ts';
 import { makeWorkerHandler } from '../functions/worker/handler.ts';
 import { startEngines, type Engines } from './local-engines.ts';
-import { createQueues, createTable, type LocalQueue } from './local-resources.ts';
+import { createBucket, createQueues, createTable, type LocalQueue } from './local-resources.ts';
+import { fileURLToPath } from 'node:url';
 
 export interface LocalStackOptions {
   /** HTTP port; 0 picks a free one. Defaults to PORT from the env, else 3000. */
@@ -41,6 +42,10 @@ export interface LocalStackOptions {
   readonly overrides?: (clients: AwsClients) => Partial<CoreDeps>;
   /** Run the worker loop (default true). */
   readonly worker?: boolean;
+  /** SES API endpoint for outbound email (a stub in tests); with none, EMAIL_SENDER stays "none". */
+  readonly sesEndpoint?: string;
+  /** Attachments bucket name (several stacks can share one fauxqs). */
+  readonly bucket?: string;
 }
 
 export interface LocalStack {
@@ -53,6 +58,14 @@ export interface LocalStack {
   /** Resolves when the worker loop has nothing in flight and the queues looked empty on the last poll. */
   stop(): Promise<void>;
 }
+
+/**
+ * Locally, SES notifications are signed by the simulator with a test key whose certificate is served
+ * for any valid SNS SigningCertURL (AWS's own certificates cannot be fetched offline). Test-only key.
+ */
+export const LOCAL_SNS_CERT_FILE = fileURLToPath(new URL('./local-sns/cert.pem', import.meta.url));
+export const LOCAL_SNS_KEY_FILE = fileURLToPath(new URL('./local-sns/key.pem', import.meta.url));
+export const LOCAL_SNS_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:local-ses-inbound';
 
 const TEXT_TYPES = /^(text\/[^;]+|application\/(json|xml|javascript))(\s*;.*)?$/i;
 
@@ -160,7 +173,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     engines = await startEngines({ dataDir: opts.dataDir });
     endpoints = { dynamoEndpoint: engines.dynamoEndpoint, sqsEndpoint: engines.sqsEndpoint };
   }
-  const clients = localClients({ dynamo: endpoints.dynamoEndpoint, sqs: endpoints.sqsEndpoint });
+  const clients = localClients({ dynamo: endpoints.dynamoEndpoint, sqs: endpoints.sqsEndpoint, ses: opts.sesEndpoint });
   let server: Server | undefined;
   const stopping = { value: false };
   const loops: Promise<void>[] = [];
@@ -168,8 +181,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const tableName = opts.tableName ?? TABLE.defaultName;
     await createTable(clients.dynamo, tableName);
     const queues = await createQueues(clients.sqs, opts.queuePrefix ?? '', { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds });
-
     const env = opts.env ?? process.env;
+    const bucket = opts.bucket ?? env['ATTACHMENTS_BUCKET'] ?? ATTACHMENTS.defaultBucket;
+    await createBucket(clients.s3, bucket);
+
     const port = opts.port ?? Number(env['PORT'] ?? 3000);
     server = createServer();
     await new Promise<void>((ok, fail) => {
@@ -182,6 +197,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       STAGE: 'local',
       PORT: String(actualPort),
       TABLE_NAME: tableName,
+      ATTACHMENTS_BUCKET: bucket,
+      SNS_CERT_FILE: env['SNS_CERT_FILE'] ?? LOCAL_SNS_CERT_FILE,
+      SNS_TOPIC_ARNS: env['SNS_TOPIC_ARNS'] ?? LOCAL_SNS_TOPIC_ARN,
       [QUEUES.followUp.urlEnv]: queues.followUp.url,
       [QUEUES.ingest.urlEnv]: queues.ingest.url,
     });

@@ -6,7 +6,10 @@ import { DynamoTicketStore } from './adapters/dynamo-store.ts';
 import { SqsJobQueue, SqsParkingQueue } from './adapters/sqs-queue.ts';
 import { TwilioSender } from './adapters/twilio-sender.ts';
 import { MessageBirdSender, MetaSender, TelegramSender, VonageSender, XSender } from './adapters/senders.ts';
-import type { Sender } from './core/ports.ts';
+import type { HttpFetcher, Sender } from './core/ports.ts';
+import { readFile } from 'node:fs/promises';
+import { S3AttachmentStore } from './adapters/attachments.ts';
+import { SesEmailSender } from './adapters/email-sender.ts';
 import { readSecretString, sharedClients, type AwsClients } from './adapters/clients.ts';
 import { ApiService } from './api/service.ts';
 import { buildConfig, type Config } from './config.ts';
@@ -24,7 +27,9 @@ export function createRuntime(config: Config, clients: AwsClients, overrides: Pa
     jobs: new SqsJobQueue(clients.sqs, config.followUpQueueUrl),
     parking: new SqsParkingQueue(clients.sqs, config.ingestQueueUrl),
     metrics: new EmfMetrics(config.metricsNamespace),
-    senders: createSenders(config),
+    senders: createSenders(config, clients),
+    attachments: new S3AttachmentStore(clients.s3, config.attachmentsBucket),
+    http: createHttpFetcher(config),
     clock: { now: () => new Date() },
     ids: { newId: () => ulid() },
     log: createLogger(),
@@ -39,16 +44,41 @@ export function createRuntime(config: Config, clients: AwsClients, overrides: Pa
 }
 
 /** One sender per provider route: replies go out through the provider the ticket came from. */
-export function createSenders(config: Config, fetchImpl: typeof fetch = fetch): Record<string, Sender> {
+export function createSenders(config: Config, clients: AwsClients, fetchImpl: typeof fetch = fetch): Record<string, Sender> {
   const s = config.secrets;
   const b = config.apiBaseUrls;
+  const email = new SesEmailSender(config.emailSender === 'ses' ? clients.ses : undefined, config.emailFromAddress);
   return {
+    sendgrid: email,
+    mailgun: email,
+    postmark: email,
+    ses: email,
     twilio: new TwilioSender({ accountSid: s.TWILIO_ACCOUNT_SID, authToken: s.TWILIO_AUTH_TOKEN, apiBaseUrl: b.TWILIO_API_BASE_URL }, fetchImpl),
     meta: new MetaSender({ accessToken: s.META_ACCESS_TOKEN, baseUrl: b.META_GRAPH_BASE_URL }, fetchImpl),
     telegram: new TelegramSender({ botToken: s.TELEGRAM_BOT_TOKEN, baseUrl: b.TELEGRAM_API_BASE_URL }, fetchImpl),
     x: new XSender({ accessToken: s.X_ACCESS_TOKEN, baseUrl: b.X_API_BASE_URL }, fetchImpl),
     vonage: new VonageSender({ apiKey: s.VONAGE_API_KEY, apiSecret: s.VONAGE_API_SECRET, baseUrl: b.VONAGE_API_BASE_URL }, fetchImpl),
     messagebird: new MessageBirdSender({ accessKey: s.MESSAGEBIRD_ACCESS_KEY, baseUrl: b.MESSAGEBIRD_API_BASE_URL }, fetchImpl),
+  };
+}
+
+/**
+ * HTTPS GETs with a timeout. Locally (SNS_CERT_FILE, STAGE=local only) SNS is not reachable: its
+ * certificates come from that file so the simulator can sign, and a SubscribeURL is acknowledged
+ * without a call.
+ */
+export function createHttpFetcher(config: Config): HttpFetcher {
+  const certFile = config.snsCertFile;
+  return {
+    async getText(url: string): Promise<string> {
+      if (certFile) {
+        if (/\.pem$/.test(new URL(url).pathname)) return readFile(certFile, 'utf8');
+        if (new URL(url).searchParams.get('Action') === 'ConfirmSubscription') return '<ConfirmSubscriptionResponse/>';
+      }
+      const res = await fetch(url, { signal: AbortSignal.timeout(5_000), redirect: 'error' });
+      if (!res.ok) throw new Error(`GET ${new URL(url).host} answered ${res.status}`);
+      return res.text();
+    },
   };
 }
 

@@ -71,6 +71,10 @@ export const SECRET_NAMES = [
   'VONAGE_API_SECRET',
   'MESSAGEBIRD_SIGNING_KEY',
   'MESSAGEBIRD_ACCESS_KEY',
+  'SENDGRID_BASIC_AUTH',
+  'SENDGRID_PUBLIC_KEY',
+  'MAILGUN_SIGNING_KEY',
+  'POSTMARK_BASIC_AUTH',
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
@@ -83,6 +87,9 @@ export const LOCAL_DEFAULTS = {
   X_CONSUMER_SECRET: 'local-x-consumer-secret',
   VONAGE_SIGNATURE_SECRET: 'local-vonage-signature-secret-0123456789',
   MESSAGEBIRD_SIGNING_KEY: 'local-messagebird-signing-key',
+  SENDGRID_BASIC_AUTH: 'sendgrid:local-sendgrid-password',
+  MAILGUN_SIGNING_KEY: 'local-mailgun-signing-key',
+  POSTMARK_BASIC_AUTH: 'postmark:local-postmark-password',
   API_KEY: 'local-dev-api-key-0123456789',
 } as const satisfies Partial<Record<SecretName | 'API_KEY', string>>;
 
@@ -115,6 +122,17 @@ export const EnvSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -')
     .optional(),
   MAX_SIGNATURE_AGE_SECONDS: z.coerce.number().int().min(30).max(86400).default(300),
+  MAILGUN_MAX_AGE_SECONDS: z.coerce.number().int().min(10).max(86400).default(300),
+  SNS_TOPIC_ARNS: z
+    .string()
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/, 'must be SNS topic ARNs')))
+    .optional(),
+  /** Local only: the PEM served for any valid SNS SigningCertURL, so the simulator can sign SES notifications. */
+  SNS_CERT_FILE: z.string().min(1).optional(),
+  ATTACHMENTS_BUCKET: z.string().min(3).default('support-attachments'),
+  EMAIL_SENDER: z.enum(['ses', 'none']).optional(),
+  EMAIL_FROM_ADDRESS: z.email().optional(),
   API_KEYS: jsonString(ApiKeysSchema).optional(),
   METRICS_NAMESPACE: z.string().min(1).default('SupportDesk'),
   SLA_FIRST_RESPONSE_SECONDS: jsonString(SlaSchema).optional(),
@@ -147,6 +165,12 @@ export interface Config {
   readonly apiBaseUrls: Readonly<Record<ApiBaseName, string>>;
   /** Freshness window for timestamped signatures (Vonage iat). */
   readonly maxSignatureAgeSeconds: number;
+  readonly mailgunMaxAgeSeconds: number;
+  readonly snsTopicArns: readonly string[];
+  readonly snsCertFile?: string;
+  readonly attachmentsBucket: string;
+  readonly emailSender: 'ses' | 'none';
+  readonly emailFromAddress?: string;
   readonly apiKeys: z.infer<typeof ApiKeysSchema>;
   readonly slaFirstResponseSeconds: Readonly<Record<Channel, number>>;
   readonly autoAck: { readonly enabled: boolean; readonly text: string };
@@ -214,6 +238,12 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
     secrets: resolved,
     apiBaseUrls,
     maxSignatureAgeSeconds: e.MAX_SIGNATURE_AGE_SECONDS,
+    mailgunMaxAgeSeconds: e.MAILGUN_MAX_AGE_SECONDS,
+    snsTopicArns: e.SNS_TOPIC_ARNS ?? [],
+    ...(local && e.SNS_CERT_FILE ? { snsCertFile: e.SNS_CERT_FILE } : {}),
+    attachmentsBucket: e.ATTACHMENTS_BUCKET,
+    emailSender: e.EMAIL_SENDER ?? (local ? 'none' : 'ses'),
+    ...(e.EMAIL_FROM_ADDRESS ? { emailFromAddress: e.EMAIL_FROM_ADDRESS } : {}),
     apiKeys,
     slaFirstResponseSeconds: e.SLA_FIRST_RESPONSE_SECONDS ?? DEFAULT_SLA,
     autoAck: { enabled: e.AUTO_ACK_ENABLED, text: e.AUTO_ACK_TEXT },

@@ -30,7 +30,7 @@ export const errorBody = (code: string, message: string, details?: unknown) => (
   error: { code, message, ...(details !== undefined ? { details } : {}) },
 });
 
-export const clientErrorResponse = (e: ClientError): HttpResponse => json(e.status, errorBody(e.code, e.message, e.details));
+export const clientErrorResponse = (e: ClientError): HttpResponse => json(e.status, errorBody(e.code, e.message, e.details), { ...e.headers });
 
 export const serverErrorResponse = (requestId: string): HttpResponse =>
   json(500, errorBody('internal_error', `Something went wrong on our side (request ${requestId}). It is safe to retry.`));

@@ -23,6 +23,10 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/webhooks/x', fn: 'webhook' },
   { method: 'POST', path: '/webhooks/vonage', fn: 'webhook' },
   { method: 'POST', path: '/webhooks/messagebird', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/sendgrid', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/mailgun', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/postmark', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/ses', fn: 'webhook' },
   { method: 'GET', path: '/health', fn: 'api' },
   { method: 'GET', path: '/v1/tickets', fn: 'api' },
   { method: 'GET', path: '/v1/tickets/{id}', fn: 'api' },
@@ -88,14 +92,23 @@ export const QUEUES = {
   },
 } as const satisfies Record<string, QueueSpec>;
 
+/** Email attachments (and nothing else) live in this bucket; objects expire after this many days. */
+export const ATTACHMENTS = { defaultBucket: 'support-attachments', prefix: 'attachments/', expireDays: 365 } as const;
+
 export const DLQ_SUFFIX = '-dlq';
 export const DLQ_RETENTION_DAYS = 14;
 
 /** SQS caps DelaySeconds at 15 minutes; longer waits are re-delayed in hops. */
 export const MAX_SQS_DELAY_SECONDS = 900;
 
-/** API Gateway HTTP API payload limit. */
+/** API Gateway HTTP API payload limit (the local gateway refuses larger bodies like API Gateway). */
 export const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+/**
+ * Largest webhook body we accept: Lambda's synchronous payload is 6 MB and API Gateway base64-encodes
+ * binary bodies (4/3 larger), so 4 MiB is what reliably fits. Larger bodies get a clear 413.
+ */
+export const MAX_WEBHOOK_BYTES = 4 * 1024 * 1024;
 
 /** Worker batch size from the event source mapping (and the local poller). */
 export const WORKER_BATCH_SIZE = 10;

@@ -3,6 +3,7 @@ import { ConditionalCheckFailedException, TransactionCanceledException, type Dyn
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -11,7 +12,8 @@ import {
 import { ConflictError } from '../core/errors.ts';
 import { activitySortKey, channelPartition, mergePages, shardOf, statusPartition } from '../core/listing.ts';
 import { DuplicateError, type IngestContext, type IngestWrite, type ListQuery, type TicketStore } from '../core/ports.ts';
-import { DELIVERY_RANK, type Contact, type IdentityLink, type InboundMessage, type Message, type MessageEdit, type QueuedJob, type StatusUpdate, type Ticket } from '../core/types.ts';
+import { ticketIdFromSubject } from '../core/email.ts';
+import { DELIVERY_RANK, type ThreadedBy, type Contact, type IdentityLink, type InboundMessage, type Message, type MessageEdit, type QueuedJob, type StatusUpdate, type Ticket } from '../core/types.ts';
 import { TABLE } from '../spec.ts';
 
 type Item = Record<string, unknown>;
@@ -26,6 +28,9 @@ export const keys = {
   /** Provider message id -> our message, for status callbacks and edits. */
   providerMessage: (provider: string, providerMessageId: string) => ({ PK: `PMSG#${provider}#${providerMessageId}`, SK: 'PMSG' }),
   contact: (id: string) => ({ PK: `CONTACT#${id}`, SK: 'CONTACT' }),
+  /** RFC Message-ID (ours or the customer's) -> ticket, for email threading. */
+  emailMessageId: (id: string) => ({ PK: `MSGID#${id.toLowerCase()}`, SK: 'MSGID' }),
+  nonce: (scope: string, value: string) => ({ PK: `NONCE#${scope}#${value}`, SK: 'NONCE' }),
   identity: (kind: string, value: string) => ({ PK: `IDENTITY#${kind}#${value}`, SK: 'IDENTITY' }),
 };
 
@@ -57,6 +62,13 @@ const messageItem = (m: Message): Item => ({
   type: 'message',
   ...m,
   ...(m.deliveryStatus ? { deliveryRank: DELIVERY_RANK[m.deliveryStatus] } : {}),
+});
+
+const msgIdItem = (m: Message): Item => ({
+  ...keys.emailMessageId(m.email!.messageId!),
+  type: 'msgid',
+  ticketId: m.ticketId,
+  messageId: m.id,
 });
 
 const pmsgItem = (provider: string, m: Message): Item => ({
@@ -101,15 +113,35 @@ export class DynamoTicketStore implements TicketStore {
       };
     }
     const pointer = thread?.['ticketId'] as string | undefined;
-    const [ticket, contact] = await Promise.all([
+    const [pointed, contact, byEmail] = await Promise.all([
       pointer ? this.getTicket(pointer) : Promise.resolve(undefined),
       identity ? this.#get(keys.contact(identity['contactId'] as string)) : Promise.resolve(undefined),
+      msg.email ? this.#emailThread(msg) : Promise.resolve(undefined),
     ]);
+    const ticket = byEmail?.ticket ?? pointed;
     return {
       ...(pointer ? { threadPointer: pointer } : {}),
-      ...(ticket ? { threadTicket: ticket } : {}),
+      ...(ticket ? { threadTicket: ticket, threadedBy: byEmail?.by ?? 'thread-key' } : {}),
       ...(contact ? { contact: strip<Contact>(contact) } : {}),
     };
+  }
+
+  /** Email threading, in order: In-Reply-To, then References (newest first), then the subject token. */
+  async #emailThread(msg: InboundMessage): Promise<{ ticket: Ticket; by: ThreadedBy } | undefined> {
+    const e = msg.email!;
+    const candidates: Array<[string, ThreadedBy]> = [
+      ...(e.inReplyTo ? [[e.inReplyTo, 'in-reply-to'] as [string, ThreadedBy]] : []),
+      ...[...e.references].reverse().map((r) => [r, 'references'] as [string, ThreadedBy]),
+    ].slice(0, 25);
+    const found = await Promise.all(candidates.map(([id]) => this.#get(keys.emailMessageId(id))));
+    for (let i = 0; i < candidates.length; i++) {
+      const ticketId = found[i]?.['ticketId'] as string | undefined;
+      const t = ticketId ? await this.getTicket(ticketId) : undefined;
+      if (t) return { ticket: t, by: candidates[i]![1] };
+    }
+    const token = ticketIdFromSubject(e.subject);
+    const t = token ? await this.getTicket(token) : undefined;
+    return t && t.channel === 'email' ? { ticket: t, by: 'subject-token' } : undefined;
   }
 
   async commitIngest(w: IngestWrite): Promise<void> {
@@ -146,6 +178,7 @@ export class DynamoTicketStore implements TicketStore {
             },
           },
     ];
+    if (w.message.email?.messageId) items.push({ Put: { TableName: this.#table, Item: msgIdItem(w.message) } });
     if (w.thread) {
       const t = w.thread;
       items.push({
@@ -275,6 +308,7 @@ export class DynamoTicketStore implements TicketStore {
         },
       });
     }
+    if (args.message.email?.messageId) items.push({ Put: { TableName: this.#table, Item: msgIdItem(args.message) } });
     items.push(
       { Put: { TableName: this.#table, Item: messageItem(args.message), ConditionExpression: 'attribute_not_exists(PK)' } },
       {
@@ -432,6 +466,23 @@ export class DynamoTicketStore implements TicketStore {
       }),
     );
     return (r.Items ?? []).map((i) => strip<Ticket>(i));
+  }
+
+  async claimNonce(scope: string, value: string, ttlSeconds: number, binding: string): Promise<boolean> {
+    try {
+      await this.#doc.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { ...keys.nonce(scope, value), type: 'nonce', binding, expiresAt: ttl(0) + ttlSeconds },
+          ConditionExpression: 'attribute_not_exists(PK) OR binding = :b',
+          ExpressionAttributeValues: { ':b': binding },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
   }
 
   async getIdempotentResult(key: string): Promise<{ ticketId: string; messageId: string } | undefined> {

@@ -107,7 +107,17 @@ export class ApiService {
       case 'GET /v1/tickets/{id}': {
         this.#authorize(req, 'tickets:read');
         const { ticket, messages } = await getTicketWithMessages(deps, ticketId(withParams));
-        return json(200, { ticket: ticketView(ticket), messages: messages.map(messageView) });
+        const views = await Promise.all(
+          messages.map(async (m) => {
+            const v = messageView(m);
+            // Stored attachments get a short-lived download URL; the bucket stays private.
+            const attachments = await Promise.all(
+              m.attachments.map(async (a, i) => (a.key ? { ...v.attachments[i], downloadUrl: await deps.attachments.downloadUrl(a.key, a.name) } : v.attachments[i])),
+            );
+            return { ...v, attachments };
+          }),
+        );
+        return json(200, { ticket: ticketView(ticket), messages: views });
       }
 
       case 'PATCH /v1/tickets/{id}': {

@@ -21,6 +21,7 @@ export const ticketView = (t: Ticket) => ({
   slaFirstResponseDueAt: t.slaFirstResponseDueAt ?? null,
   slaBreachedAt: t.slaBreachedAt ?? null,
   reopenCount: t.reopenCount,
+  participants: t.participants ?? [],
   version: t.version,
 });
 
@@ -31,7 +32,7 @@ export const messageView = (m: Message) => ({
   automated: m.automated,
   author: m.author ?? null,
   text: m.text,
-  attachments: m.attachments,
+  attachments: m.attachments.map(({ key: _key, ...a }) => a),
   providerMessageId: m.providerMessageId ?? null,
   from: m.from,
   to: m.to,
@@ -43,6 +44,19 @@ export const messageView = (m: Message) => ({
   editedAt: m.editedAt ?? null,
   originalText: m.originalText ?? null,
   deleted: m.deleted ?? false,
+  threadedBy: m.threadedBy ?? null,
+  email: m.email
+    ? {
+        subject: m.email.subject,
+        messageId: m.email.messageId ?? null,
+        inReplyTo: m.email.inReplyTo ?? null,
+        references: m.email.references,
+        cc: m.email.cc,
+        html: m.email.html ?? null,
+        preview: m.email.preview,
+        autoSubmitted: m.email.autoSubmitted ?? null,
+      }
+    : null,
 });
 
 export const contactView = (c: Contact, identities: readonly IdentityLink[]) => ({

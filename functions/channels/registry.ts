@@ -1,4 +1,8 @@
+import { mailgun } from './mailgun/index.ts';
 import { messagebird } from './messagebird/index.ts';
+import { postmark } from './postmark/index.ts';
+import { sendgrid } from './sendgrid/index.ts';
+import { ses } from './ses/index.ts';
 import { meta } from './meta/index.ts';
 import { telegram } from './telegram/index.ts';
 import { twilio } from './twilio/index.ts';
@@ -14,4 +18,8 @@ export const CHANNEL_MODULES: Readonly<Record<string, ChannelModule>> = {
   x,
   vonage,
   messagebird,
+  sendgrid,
+  mailgun,
+  postmark,
+  ses,
 };

@@ -3,12 +3,15 @@ export class ClientError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details?: unknown;
-  constructor(status: number, code: string, message: string, details?: unknown) {
+  /** Extra response headers (e.g. WWW-Authenticate on a 401). */
+  readonly headers?: Readonly<Record<string, string>>;
+  constructor(status: number, code: string, message: string, details?: unknown, headers?: Record<string, string>) {
     super(message);
     this.name = 'ClientError';
     this.status = status;
     this.code = code;
     this.details = details;
+    if (headers) this.headers = headers;
   }
 }
 

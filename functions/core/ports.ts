@@ -3,14 +3,15 @@
  * them with the AWS SDK; tests implement them in memory or point the real adapters at local engines.
  */
 import type { MetricEvent } from './metrics.ts';
-import type { Channel, Contact, IdentityLink, InboundMessage, Job, Message, MessageEdit, QueuedJob, StatusUpdate, Ticket, TicketStatus } from './types.ts';
+import type { Channel, Contact, ThreadedBy, IdentityLink, InboundMessage, Job, Message, MessageEdit, QueuedJob, StatusUpdate, Ticket, TicketStatus } from './types.ts';
 
 /** What the store knows before an inbound message is ingested. */
 export interface IngestContext {
   /** The dedupe record, if this provider message was already ingested. */
   readonly duplicateOf?: { readonly ticketId: string; readonly messageId: string; readonly pendingJobs: readonly QueuedJob[] };
-  /** The ticket the thread currently points at. */
+  /** The ticket the message belongs to, and how that was decided. */
   readonly threadTicket?: Ticket;
+  readonly threadedBy?: ThreadedBy;
   /** The ticket id the thread pointer holds, if the pointer exists (even if its ticket is gone). */
   readonly threadPointer?: string;
   readonly contact?: Contact;
@@ -73,6 +74,11 @@ export interface TicketStore {
   applyEdit(edit: MessageEdit): Promise<'applied' | 'unknown' | 'stale'>;
   getContact(id: string): Promise<{ contact: Contact; identities: IdentityLink[] } | undefined>;
   listTicketsByContact(contactId: string, limit: number): Promise<Ticket[]>;
+  /**
+   * Record a one-time value (a webhook token) bound to what it signed; true the first time and for a
+   * retry of the same delivery (same binding), false for a replay with anything else.
+   */
+  claimNonce(scope: string, value: string, ttlSeconds: number, binding: string): Promise<boolean>;
   /** Look up an API idempotency key: the message it created, if any. */
   getIdempotentResult(key: string): Promise<{ ticketId: string; messageId: string } | undefined>;
 }
@@ -93,6 +99,15 @@ export interface ParkingQueue {
   park(job: Job): Promise<void>;
 }
 
+/** Where email attachments' bytes live. */
+export interface AttachmentStore {
+  put(key: string, body: Uint8Array, contentType: string | undefined): Promise<void>;
+  /** A short-lived download URL. */
+  downloadUrl(key: string, filename: string | undefined): Promise<string>;
+  /** Raw MIME an SES S3 action stored. */
+  getObject(bucket: string, key: string): Promise<Buffer>;
+}
+
 export interface MetricsSink {
   emit(events: readonly MetricEvent[]): void;
 }
@@ -103,7 +118,8 @@ export type SendResult =
 
 /** Delivers an outbound message through the ticket's provider. Throws on transient failure. */
 export interface Sender {
-  send(ticket: Ticket, message: Message): Promise<SendResult>;
+  /** `history` (the ticket's messages) is given to senders that thread, like email. */
+  send(ticket: Ticket, message: Message, history?: readonly Message[]): Promise<SendResult>;
 }
 
 /** A permanent send failure (4xx from the provider): retrying will not help. */
@@ -128,12 +144,19 @@ export interface Logger {
   error(msg: string, extra?: Record<string, unknown>): void;
 }
 
+/** Outbound HTTP GET for small text resources (SNS certificates, subscription confirmations). */
+export interface HttpFetcher {
+  getText(url: string): Promise<string>;
+}
+
 export interface CoreDeps {
   readonly store: TicketStore;
   readonly jobs: JobQueue;
   readonly parking: ParkingQueue;
   readonly metrics: MetricsSink;
   readonly senders: Readonly<Record<string, Sender>>;
+  readonly attachments: AttachmentStore;
+  readonly http: HttpFetcher;
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly log: Logger;

@@ -2,12 +2,19 @@
 import { ClientError } from './errors.ts';
 import { METRIC, count, seconds, type MetricEvent } from './metrics.ts';
 import type { CoreSettings, IngestContext, IngestWrite } from './ports.ts';
+import { outboundEmailInfo } from './email.ts';
 import { delayUntil, firstResponseDueAt, secondsBetween } from './sla.ts';
 import type { InboundMessage, Message, Priority, QueuedJob, Ticket, TicketStatus } from './types.ts';
 
-/** Provider, channel (Meta's WhatsApp and Messenger ids are separate namespaces) and the provider's id. */
-export const dedupeKeyOf = (msg: Pick<InboundMessage, 'provider' | 'channel' | 'providerMessageId' | 'dedupeId'>): string =>
-  `${msg.provider}#${msg.channel}#${msg.dedupeId ?? msg.providerMessageId}`;
+/**
+ * Provider, channel (Meta's WhatsApp and Messenger ids are separate namespaces) and the provider's
+ * id; email by its RFC Message-ID whichever provider delivered it, so one mail routed through two
+ * providers is still one message.
+ */
+export const dedupeKeyOf = (msg: Pick<InboundMessage, 'provider' | 'channel' | 'providerMessageId' | 'dedupeId' | 'email'>): string =>
+  msg.channel === 'email' && msg.email?.messageId
+    ? `email#${msg.email.messageId.toLowerCase()}`
+    : `${msg.provider}#${msg.channel}#${msg.dedupeId ?? msg.providerMessageId}`;
 
 export const dimsOf = (t: { channel: string; provider: string }): Record<string, string> => ({
   Channel: t.channel,
@@ -55,20 +62,24 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
   const contactId = ctx.contact?.id ?? ids.contactId;
 
   const current = ctx.threadTicket;
+  // Auto-replies, bounces and list mail are stored but never reopen, acknowledge or start an SLA.
+  const automated = msg.email?.autoSubmitted !== undefined;
   let ticket: Ticket;
   let reopened = false;
   let newTicket = false;
   let thread: IngestWrite['thread'];
 
   if (current && current.status !== 'closed') {
-    reopened = current.status === 'resolved';
+    reopened = current.status === 'resolved' && !automated;
     const { resolvedAt: _dropped, ...rest } = current;
+    const participants = mergeParticipants(current, msg);
     ticket = {
-      ...(current.status === 'resolved' ? rest : current),
-      status: 'open',
+      ...(reopened ? rest : current),
+      status: automated ? current.status : 'open',
       lastMessageAt: maxIso(current.lastMessageAt, msg.receivedAt),
       messageCount: current.messageCount + 1,
       reopenCount: current.reopenCount + (reopened ? 1 : 0),
+      ...(participants.length ? { participants } : {}),
       version: current.version + 1,
     };
     if (reopened) metrics.push(count(METRIC.TicketsReopened, dims));
@@ -87,7 +98,9 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
       inboxAddress: msg.to,
       customerAddress: msg.from,
       ...(msg.providerAccount ? { providerAccount: msg.providerAccount } : {}),
-      tags: [],
+      ...(msg.email ? { subject: msg.email.subject } : {}),
+      ...(msg.email?.cc.length ? { participants: ccParticipants(msg) } : {}),
+      tags: automated ? ['auto-submitted'] : [],
       createdAt,
       lastMessageAt: createdAt,
       messageCount: 1,
@@ -102,11 +115,13 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
       ...(ctx.threadPointer ? { expectedPrevious: ctx.threadPointer } : {}),
     };
     metrics.push(count(METRIC.TicketsCreated, dims));
-    if (settings.autoAck.enabled) jobs.push({ job: { kind: 'ack', ticketId: ticket.id }, delaySeconds: 0 });
-    jobs.push({
-      job: { kind: 'sla-check', ticketId: ticket.id, check: 'first-response', dueAt },
-      delaySeconds: delayUntil(now, dueAt),
-    });
+    if (!automated) {
+      if (settings.autoAck.enabled) jobs.push({ job: { kind: 'ack', ticketId: ticket.id }, delaySeconds: 0 });
+      jobs.push({
+        job: { kind: 'sla-check', ticketId: ticket.id, check: 'first-response', dueAt },
+        delaySeconds: delayUntil(now, dueAt),
+      });
+    }
   }
 
   const message: Message = {
@@ -122,6 +137,8 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
     createdAt: msg.receivedAt,
     ...(msg.sentAt ? { sentAt: msg.sentAt } : {}),
     ...(msg.inReplyTo ? { inReplyTo: msg.inReplyTo } : {}),
+    ...(msg.email ? { email: msg.email } : {}),
+    threadedBy: newTicket ? 'new-ticket' : (ctx.threadedBy ?? 'thread-key'),
   };
 
   return {
@@ -140,6 +157,21 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
     outcome: { ticketId: ticket.id, messageId: message.id, newTicket, reopened },
   };
 }
+
+/** Email: a sender other than the ticket's customer, and anyone cc'd, join as participants. */
+function mergeParticipants(t: Ticket, msg: InboundMessage): string[] {
+  const set = new Set(t.participants ?? []);
+  if (msg.channel === 'email') {
+    const sender = msg.from.toLowerCase();
+    if (sender !== t.customerAddress.toLowerCase()) set.add(sender);
+    for (const a of ccParticipants(msg)) set.add(a);
+    set.delete(t.customerAddress.toLowerCase());
+  }
+  return [...set];
+}
+
+const ccParticipants = (msg: InboundMessage): string[] =>
+  (msg.email?.cc ?? []).map((a) => a.toLowerCase()).filter((a) => a !== msg.to.toLowerCase() && a !== msg.from.toLowerCase());
 
 const maxIso = (a: string, b: string): string => (Date.parse(a) >= Date.parse(b) ? a : b);
 
@@ -174,6 +206,7 @@ export function planReply(
     to: ticket.customerAddress,
     createdAt: at,
     deliveryStatus: 'queued',
+    ...(ticket.channel === 'email' ? { email: outboundEmailInfo(ticket, messageId, input.text) } : {}),
   };
   const next: Ticket = {
     ...ticket,

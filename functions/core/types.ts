@@ -30,7 +30,29 @@ export interface Attachment {
   readonly name?: string;
   readonly size?: number;
   readonly providerMediaId?: string;
+  /** Object key in the attachments bucket (email attachments we store ourselves). */
+  readonly key?: string;
+  readonly contentId?: string;
 }
+
+/** Email-specific parts of a message. */
+export interface EmailInfo {
+  readonly subject: string;
+  /** The RFC 5322 Message-ID, without angle brackets. */
+  readonly messageId?: string;
+  readonly inReplyTo?: string;
+  readonly references: readonly string[];
+  readonly cc: readonly string[];
+  /** The HTML body as received (untrusted: render only sandboxed). */
+  readonly html?: string;
+  /** The new part of the reply, quoted history stripped, for previews. */
+  readonly preview: string;
+  /** Why this looks automated (auto-reply, bounce, list mail), if it does. */
+  readonly autoSubmitted?: string;
+}
+
+/** Why an inbound message landed on its ticket. */
+export type ThreadedBy = 'in-reply-to' | 'references' | 'subject-token' | 'thread-key' | 'new-ticket';
 
 /** What every channel normalizes a verified inbound webhook into. */
 export interface InboundMessage {
@@ -58,6 +80,7 @@ export interface InboundMessage {
   readonly receivedAt: string;
   /** Provider account the message arrived on (Twilio AccountSid), for replying. */
   readonly providerAccount?: string;
+  readonly email?: EmailInfo;
 }
 
 export type Direction = 'inbound' | 'outbound' | 'note';
@@ -94,6 +117,8 @@ export interface Message {
   readonly editedAt?: string;
   readonly originalText?: string;
   readonly deleted?: boolean;
+  readonly email?: EmailInfo;
+  readonly threadedBy?: ThreadedBy;
 }
 
 export interface Ticket {
@@ -121,6 +146,8 @@ export interface Ticket {
   readonly slaBreachedAt?: string;
   readonly autoAckMessageId?: string;
   readonly reopenCount: number;
+  /** Other people on an email thread (cc'd, or replying from another address); never the contact. */
+  readonly participants?: readonly string[];
   /** Optimistic-concurrency version, incremented on every write. */
   readonly version: number;
 }
@@ -161,7 +188,8 @@ export interface MessageEdit {
 
 /** What a verified webhook carries, item by item. */
 export type ChannelEvent =
-  | { readonly kind: 'message'; readonly message: InboundMessage }
+  /** `contents` are the attachments' bytes (same order), stored before the message is ingested. */
+  | { readonly kind: 'message'; readonly message: InboundMessage; readonly contents?: readonly Uint8Array[] }
   | { readonly kind: 'status'; readonly update: StatusUpdate }
   | { readonly kind: 'edit'; readonly edit: MessageEdit }
   /** Not for us (echoes of our own sends, unsupported event kinds) or an item that failed validation. */

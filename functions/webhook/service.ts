@@ -4,14 +4,17 @@
  * still answer success. Nothing verified is dropped.
  */
 import { CHANNEL_MODULES } from '../channels/registry.ts';
-import { ProviderNotConfigured, type ChannelModule } from '../channels/types.ts';
+import { ProviderNotConfigured, type ChannelIO, type ChannelModule } from '../channels/types.ts';
 import type { Config } from '../config.ts';
 import { ClientError } from '../core/errors.ts';
 import { METRIC, count } from '../core/metrics.ts';
 import type { CoreDeps } from '../core/ports.ts';
 import { applyEvent, jobOf } from '../core/services/events.ts';
 import { clientErrorResponse, errorBody, json, type HttpRequest, type HttpResponse } from '../http.ts';
-import { MAX_BODY_BYTES } from '../spec.ts';
+import { createHash } from 'node:crypto';
+import { ATTACHMENTS, MAX_WEBHOOK_BYTES } from '../spec.ts';
+import { dedupeKeyOf } from '../core/tickets.ts';
+import type { InboundMessage } from '../core/types.ts';
 
 export async function handleWebhook(
   deps: CoreDeps,
@@ -25,10 +28,15 @@ export async function handleWebhook(
 
   let received;
   try {
-    if (req.body.length > MAX_BODY_BYTES) {
-      throw new ClientError(413, 'payload_too_large', `The body is over ${MAX_BODY_BYTES} bytes.`);
+    if (req.body.length > MAX_WEBHOOK_BYTES) {
+      throw new ClientError(413, 'payload_too_large', `The body is ${req.body.length} bytes; the limit is ${MAX_WEBHOOK_BYTES}.`);
     }
-    received = module.receive(req, { config, now: deps.clock.now() });
+    const io: ChannelIO = {
+      fetchText: (url) => deps.http.getText(url),
+      getObject: (bucket, key) => deps.attachments.getObject(bucket, key),
+      claimNonce: (scope, value, ttl, binding) => deps.store.claimNonce(scope, value, ttl, binding),
+    };
+    received = await module.receive(req, { config, now: deps.clock.now(), io });
   } catch (e) {
     if (e instanceof ClientError) {
       deps.metrics.emit([count(METRIC.WebhookRejected, { Provider: provider, Reason: e.code })]);
@@ -50,19 +58,39 @@ export async function handleWebhook(
       deps.log.info('webhook item skipped', { provider, reason: event.reason, detail: event.detail, requestId: req.requestId });
       continue;
     }
+    // Attachment bytes go to the bucket first, under keys derived from the message: a retry overwrites.
+    // If that fails the whole request fails (5xx) and the provider retries; nothing half-stored.
+    const ready = event.kind === 'message' && event.contents?.length ? { kind: 'message' as const, message: await storeAttachments(deps, event.message, event.contents) } : event;
     try {
-      await applyEvent(deps, event);
+      await applyEvent(deps, ready);
     } catch (storeError) {
       // Verified but not stored: park it. If parking fails too, answer 5xx so the provider retries.
       deps.log.error('ingest failed; parking the verified message', {
         provider,
-        kind: event.kind,
-        providerMessageId: event.kind === 'message' ? event.message.providerMessageId : event.kind === 'status' ? event.update.providerMessageId : event.edit.providerMessageId,
+        kind: ready.kind,
+        providerMessageId: ready.kind === 'message' ? ready.message.providerMessageId : ready.kind === 'status' ? ready.update.providerMessageId : ready.edit.providerMessageId,
         error: String(storeError),
       });
-      await deps.parking.park(jobOf(event));
-      deps.metrics.emit([count(METRIC.IngestParked, { Provider: provider, Kind: event.kind })]);
+      await deps.parking.park(jobOf(ready));
+      deps.metrics.emit([count(METRIC.IngestParked, { Provider: provider, Kind: ready.kind })]);
     }
   }
   return received.ok;
+}
+
+const safeFileName = (name: string | undefined, i: number): string =>
+  (name ?? `attachment-${i + 1}`).replace(/[^A-Za-z0-9._-]+/g, '_').slice(-100) || `attachment-${i + 1}`;
+
+async function storeAttachments(deps: CoreDeps, msg: InboundMessage, contents: readonly Uint8Array[]): Promise<InboundMessage> {
+  const folder = createHash('sha256').update(dedupeKeyOf(msg)).digest('hex').slice(0, 32);
+  const attachments = await Promise.all(
+    msg.attachments.map(async (a, i) => {
+      const body = contents[i];
+      if (!body) return a;
+      const key = `${ATTACHMENTS.prefix}${folder}/${i + 1}-${safeFileName(a.name, i)}`;
+      await deps.attachments.put(key, body, a.contentType);
+      return { ...a, key, size: body.byteLength };
+    }),
+  );
+  return { ...msg, attachments };
 }

@@ -31,3 +31,51 @@ export function thrown(fn: () => unknown): any {
   }
   throw new Error('expected a throw');
 }
+
+/** A raw HTTP capture (status line, headers, blank line, body) -> its headers and body bytes. */
+export function httpCapture(path: string): { headers: Record<string, string>; body: Buffer } {
+  const raw = fixtureBytes(path);
+  const sep = raw.indexOf('\r\n\r\n') >= 0 ? raw.indexOf('\r\n\r\n') : raw.indexOf('\n\n');
+  const sepLen = raw.indexOf('\r\n\r\n') >= 0 ? 4 : 2;
+  const head = raw.subarray(0, sep).toString('utf8').split(/\r?\n/).slice(1);
+  const headers: Record<string, string> = {};
+  for (const line of head) {
+    const i = line.indexOf(':');
+    if (i > 0) headers[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  return { headers, body: raw.subarray(sep + sepLen) };
+}
+
+export interface FakeIo {
+  fetchText(url: string): Promise<string>;
+  getObject(bucket: string, key: string): Promise<Buffer>;
+  claimNonce(scope: string, value: string, ttl: number, binding: string): Promise<boolean>;
+  fetched: string[];
+}
+
+/** In-memory ChannelIO: serves the given certificates and objects, remembers nonces. */
+export function fakeIo(opts: { certs?: Record<string, string>; objects?: Record<string, Buffer> } = {}): FakeIo {
+  const nonces = new Map<string, string>();
+  const fetched: string[] = [];
+  return {
+    fetched,
+    async fetchText(url) {
+      fetched.push(url);
+      if (opts.certs?.[url]) return opts.certs[url]!;
+      if (url.includes('Action=ConfirmSubscription')) return '<ConfirmSubscriptionResponse/>';
+      throw new Error(`no fake for ${url}`);
+    },
+    async getObject(bucket, key) {
+      const o = opts.objects?.[`${bucket}/${key}`];
+      if (!o) throw new Error(`no object ${bucket}/${key}`);
+      return o;
+    },
+    async claimNonce(scope, value, _ttl, binding) {
+      const k = `${scope}#${value}`;
+      const prev = nonces.get(k);
+      if (prev !== undefined && prev !== binding) return false;
+      nonces.set(k, binding);
+      return true;
+    },
+  };
+}

@@ -5,6 +5,8 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -24,6 +26,12 @@ const config = buildConfig({
   STAGE: 'local',
   FOLLOWUP_QUEUE_URL: 'http://sqs.local/000000000000/follow-ups',
   INGEST_QUEUE_URL: 'http://sqs.local/000000000000/ingest',
+});
+const clients = () => ({
+  dynamo: new DynamoDBClient({ region: 'us-east-1' }),
+  sqs: new SQSClient({ region: 'us-east-1' }),
+  s3: new S3Client({ region: 'us-east-1' }),
+  ses: new SESv2Client({ region: 'us-east-1' }),
 });
 const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -55,7 +63,7 @@ describe('webhook when the store fails after verification', () => {
     metrics = new RecordingMetrics();
   });
   const handler = () => {
-    const rt = createRuntime(config, { dynamo: new DynamoDBClient({ region: 'us-east-1' }), sqs: new SQSClient({ region: 'us-east-1' }) }, { metrics, log: quietLog });
+    const rt = createRuntime(config, clients(), { metrics, log: quietLog });
     return makeWebhookHandler(() => Promise.resolve(rt));
   };
 
@@ -127,7 +135,7 @@ describe('worker partial batch failures', () => {
     dynamoMock.reset();
     sqsMock.reset();
     dynamoMock.on(GetCommand).resolves({}); // tickets not found: jobs end quietly
-    const rt = createRuntime(config, { dynamo: new DynamoDBClient({ region: 'us-east-1' }), sqs: new SQSClient({ region: 'us-east-1' }) }, { log: quietLog });
+    const rt = createRuntime(config, clients(), { log: quietLog });
     const worker = makeWorkerHandler(() => Promise.resolve(rt));
     const rec = (id: string, body: string) => ({ messageId: id, body, receiptHandle: id, attributes: {}, messageAttributes: {} }) as unknown as SQSEvent['Records'][number];
     const out = await worker(

@@ -1,10 +1,11 @@
+import type { HttpRequest } from '../../http.ts';
 /** POST /webhooks/messagebird: the (legacy) inbound SMS forward, form-encoded, with MessageBird-Signature-JWT. */
 import { z } from 'zod';
 import { ClientError } from '../../core/errors.ts';
 import { phoneIdentity } from '../../core/phone.ts';
 import type { ChannelEvent } from '../../core/types.ts';
 import { forbidden, okJson, requireMediaType, signedUrl, zodDetails } from '../shared/http.ts';
-import { ProviderNotConfigured, type ChannelModule, type ReceiveResult } from '../types.ts';
+import { ProviderNotConfigured, type ChannelModule, type ReceiveResult, type SyncContext } from '../types.ts';
 import { verifyMessageBirdRequest } from './verify.ts';
 
 const PROVIDER = 'messagebird';
@@ -59,9 +60,9 @@ export function normalizeMessageBird(fields: Record<string, string>, receivedAt:
   ];
 }
 
-export const messagebird: ChannelModule = {
+export const messagebird = {
   provider: PROVIDER,
-  receive(req, ctx): ReceiveResult {
+  receive(req: HttpRequest, ctx: SyncContext): ReceiveResult {
     const key = ctx.config.secrets.MESSAGEBIRD_SIGNING_KEY;
     if (!key) throw new ProviderNotConfigured('messagebird', 'MESSAGEBIRD_SIGNING_KEY is not set');
     const verdict = verifyMessageBirdRequest({
@@ -76,4 +77,4 @@ export const messagebird: ChannelModule = {
     const fields = lastValues(new URLSearchParams(req.body.toString('utf8')));
     return { kind: 'events', events: normalizeMessageBird(fields, ctx.now.toISOString()), ok: okJson() };
   },
-};
+} satisfies ChannelModule;

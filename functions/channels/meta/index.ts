@@ -7,12 +7,12 @@ import { ClientError } from '../../core/errors.ts';
 import type { HttpRequest } from '../../http.ts';
 import { safeEqual } from '../shared/crypto.ts';
 import { forbidden, ok, okJson, parseJsonBody, requireMediaType, zodDetails } from '../shared/http.ts';
-import { ProviderNotConfigured, type ChannelContext, type ChannelModule, type ReceiveResult } from '../types.ts';
+import { ProviderNotConfigured, type ChannelModule, type SyncContext, type ReceiveResult } from '../types.ts';
 import { normalizeMeta } from './normalize.ts';
 import { EnvelopeSchema } from './schema.ts';
 import { verifyMetaSignature } from './verify.ts';
 
-function handshake(req: HttpRequest, ctx: ChannelContext): ReceiveResult {
+function handshake(req: HttpRequest, ctx: SyncContext): ReceiveResult {
   const token = ctx.config.secrets.META_VERIFY_TOKEN;
   if (!token) throw new ProviderNotConfigured('meta', 'META_VERIFY_TOKEN is not set');
   const mode = req.query.get('hub.mode');
@@ -25,9 +25,9 @@ function handshake(req: HttpRequest, ctx: ChannelContext): ReceiveResult {
   return { kind: 'response', response: ok(challenge) };
 }
 
-export const meta: ChannelModule = {
+export const meta = {
   provider: 'meta',
-  receive(req, ctx): ReceiveResult {
+  receive(req: HttpRequest, ctx: SyncContext): ReceiveResult {
     if (req.method === 'GET') return handshake(req, ctx);
     const secret = ctx.config.secrets.META_APP_SECRET;
     if (!secret) throw new ProviderNotConfigured('meta', 'META_APP_SECRET is not set');
@@ -49,4 +49,4 @@ export const meta: ChannelModule = {
       ok: okJson(),
     };
   },
-};
+} satisfies ChannelModule;

@@ -2,16 +2,16 @@
 import { ClientError } from '../../core/errors.ts';
 import { signedUrl } from '../shared/http.ts';
 import type { HttpRequest } from '../../http.ts';
-import { ProviderNotConfigured, type ChannelContext, type ChannelModule, type ReceiveResult } from '../types.ts';
+import { ProviderNotConfigured, type ChannelModule, type SyncContext, type ReceiveResult } from '../types.ts';
 import { normalizeTwilio } from './normalize.ts';
 import { verifyTwilioRequest } from './verify.ts';
 
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
 
-export const twilio: ChannelModule = {
+export const twilio = {
   provider: 'twilio',
-  receive(req: HttpRequest, ctx: ChannelContext): ReceiveResult {
+  receive(req: HttpRequest, ctx: SyncContext): ReceiveResult {
     const token = ctx.config.secrets.TWILIO_AUTH_TOKEN;
     if (!token) throw new ProviderNotConfigured('twilio', 'TWILIO_AUTH_TOKEN is not set');
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -43,4 +43,4 @@ export const twilio: ChannelModule = {
       ok: { statusCode: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: EMPTY_TWIML },
     };
   },
-};
+} satisfies ChannelModule;

@@ -1,10 +1,11 @@
+import type { HttpRequest } from '../../http.ts';
 /** POST /webhooks/vonage: Messages API inbound (SMS, MMS, WhatsApp, Messenger, Viber) and status webhooks. */
 import { z } from 'zod';
 import { ClientError } from '../../core/errors.ts';
 import { phoneIdentity } from '../../core/phone.ts';
 import type { Attachment, Channel, ChannelEvent, Identity, StatusUpdate } from '../../core/types.ts';
 import { forbidden, okJson, parseJsonBody, requireMediaType, zodDetails } from '../shared/http.ts';
-import { ProviderNotConfigured, type ChannelModule, type ReceiveResult } from '../types.ts';
+import { ProviderNotConfigured, type ChannelModule, type ReceiveResult, type SyncContext } from '../types.ts';
 import { verifyVonageRequest } from './verify.ts';
 
 const PROVIDER = 'vonage';
@@ -121,9 +122,9 @@ export function normalizeVonage(body: unknown, receivedAt: string): ChannelEvent
   ];
 }
 
-export const vonage: ChannelModule = {
+export const vonage = {
   provider: PROVIDER,
-  receive(req, ctx): ReceiveResult {
+  receive(req: HttpRequest, ctx: SyncContext): ReceiveResult {
     const secret = ctx.config.secrets.VONAGE_SIGNATURE_SECRET;
     if (!secret) throw new ProviderNotConfigured('vonage', 'VONAGE_SIGNATURE_SECRET is not set');
     const verdict = verifyVonageRequest({
@@ -137,4 +138,4 @@ export const vonage: ChannelModule = {
     requireMediaType(req, ['application/json'], 'Vonage');
     return { kind: 'events', events: normalizeVonage(parseJsonBody(req), ctx.now.toISOString()), ok: okJson() };
   },
-};
+} satisfies ChannelModule;

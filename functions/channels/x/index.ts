@@ -1,3 +1,4 @@
+import type { HttpRequest } from '../../http.ts';
 /**
  * GET /webhooks/x?crc_token=…: the CRC challenge, answered with
  * {"response_token": "sha256=" + base64 HMAC-SHA256(consumer secret, crc_token)}.
@@ -9,7 +10,7 @@ import { ClientError } from '../../core/errors.ts';
 import type { Attachment, ChannelEvent } from '../../core/types.ts';
 import { hmac, safeEqual } from '../shared/crypto.ts';
 import { forbidden, isoFromEpoch, okJson, parseJsonBody, requireMediaType, zodDetails } from '../shared/http.ts';
-import { ProviderNotConfigured, type ChannelModule, type ReceiveResult } from '../types.ts';
+import { ProviderNotConfigured, type ChannelModule, type ReceiveResult, type SyncContext } from '../types.ts';
 
 const PROVIDER = 'x';
 
@@ -89,9 +90,9 @@ export function normalizeX(body: unknown, receivedAt: string): ChannelEvent[] {
   return events;
 }
 
-export const x: ChannelModule = {
+export const x = {
   provider: PROVIDER,
-  receive(req, ctx): ReceiveResult {
+  receive(req: HttpRequest, ctx: SyncContext): ReceiveResult {
     const secret = ctx.config.secrets.X_CONSUMER_SECRET;
     if (!secret) throw new ProviderNotConfigured('x', 'X_CONSUMER_SECRET is not set');
     if (req.method === 'GET') {
@@ -107,4 +108,4 @@ export const x: ChannelModule = {
     requireMediaType(req, ['application/json'], 'X');
     return { kind: 'events', events: normalizeX(parseJsonBody(req), ctx.now.toISOString()), ok: okJson() };
   },
-};
+} satisfies ChannelModule;

@@ -3,6 +3,7 @@ import { ConflictError } from '../errors.ts';
 import { METRIC, count } from '../metrics.ts';
 import { PermanentSendError, type CoreDeps } from '../ports.ts';
 import { evaluateFirstResponse } from '../sla.ts';
+import { outboundEmailInfo } from '../email.ts';
 import { dimsOf } from '../tickets.ts';
 import type { Job, Message, Ticket } from '../types.ts';
 import { applyEvent } from './events.ts';
@@ -50,17 +51,20 @@ async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
       return;
     }
     const at = deps.clock.now().toISOString();
+    const id = deps.ids.newId();
+    const text = ackText(deps.settings.autoAck.text, ticket);
     const message: Message = {
-      id: deps.ids.newId(),
+      id,
       ticketId,
       direction: 'outbound',
       automated: true,
-      text: ackText(deps.settings.autoAck.text, ticket),
+      text,
       attachments: [],
       from: ticket.inboxAddress,
       to: ticket.customerAddress,
       createdAt: at,
       deliveryStatus: 'queued',
+      ...(ticket.channel === 'email' ? { email: outboundEmailInfo(ticket, id, text) } : {}),
     };
     const next: Ticket = { ...ticket, autoAckMessageId: message.id, messageCount: ticket.messageCount + 1, version: ticket.version + 1 };
     try {
@@ -102,7 +106,8 @@ async function deliverMessage(deps: CoreDeps, ticket: Ticket, message: Message):
     return;
   }
   try {
-    const result = await sender.send(ticket, message);
+    const history = ticket.channel === 'email' ? await deps.store.getMessages(ticket.id) : undefined;
+    const result = await sender.send(ticket, message, history);
     if (result.status === 'sent') {
       await deps.store.updateMessageDelivery(ticket, message.id, message.createdAt, {
         status: 'sent',

@@ -1,0 +1,53 @@
+/**
+ * Sends email replies and acknowledgements through SES v2 SendEmail (raw MIME), with our own
+ * Message-ID and In-Reply-To/References, so the customer's reply threads back to the ticket.
+ */
+import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { outboundMessageId, replySubject } from '../core/email.ts';
+import { PermanentSendError, type SendResult, type Sender } from '../core/ports.ts';
+import type { Message, Ticket } from '../core/types.ts';
+
+/** Build the RFC 5322 message for an outbound email on a ticket. */
+export async function composeReply(ticket: Ticket, message: Message, history: readonly Message[], fromOverride?: string): Promise<Buffer> {
+  const ids = history.flatMap((m) => (m.email?.messageId && m.id !== message.id ? [m.email.messageId] : []));
+  const lastInbound = [...history].reverse().find((m) => m.direction === 'inbound' && m.email?.messageId);
+  const composer = new MailComposer({
+    from: fromOverride ?? ticket.inboxAddress,
+    to: ticket.customerAddress,
+    ...(ticket.participants?.length ? { cc: [...ticket.participants] } : {}),
+    subject: message.email?.subject ?? replySubject(ticket.subject, ticket.id),
+    text: message.text,
+    messageId: `<${message.email?.messageId ?? outboundMessageId(ticket, message.id)}>`,
+    ...(lastInbound?.email?.messageId ? { inReplyTo: `<${lastInbound.email.messageId}>` } : {}),
+    ...(ids.length ? { references: ids.slice(-20).map((i) => `<${i}>`) } : {}),
+    headers: { 'Auto-Submitted': message.automated ? 'auto-replied' : 'no', 'X-Ticket-Id': ticket.id },
+  });
+  return composer.compile().build();
+}
+
+export class SesEmailSender implements Sender {
+  readonly #ses: SESv2Client | undefined;
+  readonly #from: string | undefined;
+  constructor(ses: SESv2Client | undefined, fromOverride?: string) {
+    this.#ses = ses;
+    this.#from = fromOverride;
+  }
+
+  async send(ticket: Ticket, message: Message, history: readonly Message[] = []): Promise<SendResult> {
+    if (!this.#ses) return { status: 'not_sent', reason: 'EMAIL_SENDER is "none": outbound email is switched off' };
+    const raw = await composeReply(ticket, message, history, this.#from);
+    try {
+      const r = await this.#ses.send(new SendEmailCommand({ Content: { Raw: { Data: raw } } }));
+      if (!r.MessageId) throw new Error('SES answered without a MessageId');
+      return { status: 'sent', providerMessageId: r.MessageId };
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const name = (e as { name?: string }).name ?? '';
+      if (status && status >= 400 && status < 500 && status !== 429 && name !== 'TooManyRequestsException') {
+        throw new PermanentSendError(`SES refused the message: ${name} ${(e as Error).message}`.trim());
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * POST /webhooks/sendgrid: Inbound Parse (multipart/form-data, parsed fields or raw MIME in `email`).
+ * Authenticated by basic auth in the configured URL; when SENDGRID_PUBLIC_KEY is set, the signed
+ * security policy (ECDSA P-256 over timestamp + raw body) is required too.
+ */
+import { verify } from 'node:crypto';
+import { ClientError } from '../../core/errors.ts';
+import type { HttpRequest } from '../../http.ts';
+import { requireBasicAuth } from '../email/auth.ts';
+import { emailEvent } from '../email/normalize.ts';
+import { decodeCharset, parseAddressList, parseHeaderBlock, parseMime, parseMultipart, type ParsedEmail } from '../email/parse.ts';
+import { forbidden, mediaType, okJson } from '../shared/http.ts';
+import { ProviderNotConfigured, type ChannelContext, type ChannelModule, type ReceiveResult } from '../types.ts';
+
+export const SIGNATURE_HEADER = 'x-twilio-email-event-webhook-signature';
+export const TIMESTAMP_HEADER = 'x-twilio-email-event-webhook-timestamp';
+
+/** ECDSA P-256/SHA-256 over `timestamp + payload`, public key as base64 DER (SPKI), signature base64 DER. */
+export function verifySendGridSignature(publicKey: string, payload: Buffer | string, signature: string, timestamp: string): boolean {
+  try {
+    return verify(
+      'sha256',
+      Buffer.concat([Buffer.from(timestamp, 'utf8'), Buffer.isBuffer(payload) ? payload : Buffer.from(payload, 'utf8')]),
+      { key: Buffer.from(publicKey, 'base64'), format: 'der', type: 'spki' },
+      Buffer.from(signature, 'base64'),
+    );
+  } catch {
+    return false;
+  }
+}
+
+const SKEW_SECONDS = 300;
+
+async function fromParsedFields(fields: Map<string, Buffer>, charsets: Record<string, string>): Promise<ParsedEmail> {
+  const text = (name: string) => {
+    const v = fields.get(name);
+    return v === undefined ? undefined : decodeCharset(v, charsets[name]);
+  };
+  const headerBlock = text('headers') ?? '';
+  const h = headerBlock ? await parseHeaderBlock(headerBlock) : undefined;
+  const from = h?.from ?? (await parseAddressList(text('from')))[0];
+  const to = h?.to.length ? h.to : await parseAddressList(text('to'));
+  const cc = h?.cc.length ? h.cc : await parseAddressList(text('cc'));
+  const plain = text('text');
+  const html = text('html');
+  return {
+    ...(from ? { from } : {}),
+    to,
+    cc,
+    subject: text('subject') ?? h?.subject ?? '',
+    ...(h?.messageId ? { messageId: h.messageId } : {}),
+    ...(h?.inReplyTo ? { inReplyTo: h.inReplyTo } : {}),
+    ...(h?.references ? { references: h.references } : {}),
+    ...(h?.date ? { date: h.date } : {}),
+    ...(plain !== undefined ? { text: plain } : {}),
+    ...(html !== undefined ? { html } : {}),
+    headers: h?.headers ?? new Map(),
+    attachments: [],
+  };
+}
+
+export const sendgrid = {
+  provider: 'sendgrid',
+  async receive(req: HttpRequest, ctx: ChannelContext): Promise<ReceiveResult> {
+    const auth = ctx.config.secrets.SENDGRID_BASIC_AUTH;
+    if (!auth) throw new ProviderNotConfigured('sendgrid', 'SENDGRID_BASIC_AUTH is not set');
+    requireBasicAuth(req.headers['authorization'], auth, 'SendGrid');
+    const publicKey = ctx.config.secrets.SENDGRID_PUBLIC_KEY;
+    if (publicKey) {
+      const sig = req.headers[SIGNATURE_HEADER];
+      const ts = req.headers[TIMESTAMP_HEADER];
+      if (!sig || !ts) throw forbidden('missing_signature', 'The SendGrid signed-webhook headers are missing.');
+      if (!/^\d+$/.test(ts) || Math.abs(ctx.now.getTime() / 1000 - Number(ts)) > SKEW_SECONDS) throw forbidden('stale_signature', 'The SendGrid signature timestamp is not recent.');
+      if (!verifySendGridSignature(publicKey, req.body, sig, ts)) throw forbidden('bad_signature', 'The SendGrid signature does not verify with SENDGRID_PUBLIC_KEY.');
+    }
+    if (mediaType(req) !== 'multipart/form-data') {
+      throw new ClientError(415, 'unsupported_media_type', 'SendGrid Inbound Parse posts multipart/form-data.');
+    }
+    const form = await parseMultipart(req.body, req.headers['content-type']!);
+    const fields = new Map(form.fields.map(([k, v]) => [k, v] as const));
+    let charsets: Record<string, string> = {};
+    try {
+      charsets = JSON.parse(fields.get('charsets')?.toString('utf8') ?? '{}') as Record<string, string>;
+    } catch {
+      charsets = {};
+    }
+    const raw = fields.get('email');
+    const parsed = raw ? await parseMime(raw) : await fromParsedFields(fields, charsets);
+    let envelopeTo: string | undefined;
+    try {
+      envelopeTo = (JSON.parse(fields.get('envelope')?.toString('utf8') ?? '{}') as { to?: string[] }).to?.[0];
+    } catch {
+      envelopeTo = undefined;
+    }
+    let info: Record<string, { filename?: string; type?: string; 'content-id'?: string }> = {};
+    try {
+      info = JSON.parse(fields.get('attachment-info')?.toString('utf8') ?? '{}') as typeof info;
+    } catch {
+      info = {};
+    }
+    const files = raw
+      ? []
+      : [...form.files]
+          .filter((f) => /^attachment\d+$/.test(f.field))
+          .sort((a, b) => Number(a.field.slice(10)) - Number(b.field.slice(10)))
+          .map((f) => {
+          const meta = info[f.field] ?? {};
+          const filename = meta.filename ?? f.filename;
+          const contentType = meta.type ?? f.contentType;
+          return { ...(filename ? { filename } : {}), ...(contentType ? { contentType } : {}), ...(meta['content-id'] ? { contentId: meta['content-id'] } : {}), content: f.content };
+        });
+    const email: ParsedEmail = { ...parsed, attachments: [...parsed.attachments, ...files] };
+    return {
+      kind: 'events',
+      events: [emailEvent(email, { provider: 'sendgrid', receivedAt: ctx.now.toISOString(), recipient: envelopeTo })],
+      ok: okJson(),
+    };
+  },
+} satisfies ChannelModule;

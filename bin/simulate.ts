@@ -10,12 +10,16 @@
  *   npm run simulate -- x --from 2244994945 --body "Hi"     |  x --crc
  *   npm run simulate -- vonage --channel sms --from 447700900001 --body "Hi"
  *   npm run simulate -- messagebird --from 31612345678 --body "Hi"
+ *   npm run simulate -- postmark --from "Ada <ada@customer.example>" --subject "Late order" --body "Where is it?"
+ *   npm run simulate -- mailgun|sendgrid|ses ... [--id <Message-ID>] [--in-reply-to <Message-ID>] [--auto-reply]
+ *   npm run simulate -- ses --subscribe                           (an SNS SubscriptionConfirmation)
  *
  * Common options: --to, --id (provider message id; resend one to see dedupe), --name, --url <base URL
  * to post to> (default http://localhost:$PORT), --public-base-url <URL signatures are computed for>,
  * --bad-signature. Secrets come from the same env vars as the server, else the local defaults.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, createSign, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { metaSignature } from '../functions/channels/meta/verify.ts';
 import { signHmacJwt } from '../functions/channels/shared/jwt.ts';
@@ -239,6 +243,156 @@ export function signedMessageBird(signingKey: string, publicBaseUrl: string, for
   return { method: 'POST', path, headers: { 'content-type': 'application/x-www-form-urlencoded', 'messagebird-signature-jwt': token }, body };
 }
 
+// ---------- email ----------
+export interface EmailSimOptions {
+  readonly from: string;
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly messageId?: string | undefined;
+  readonly inReplyTo?: string | undefined;
+  readonly references?: readonly string[] | undefined;
+  readonly cc?: readonly string[] | undefined;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly attachments?: ReadonlyArray<{ filename: string; content: string; contentType?: string }> | undefined;
+}
+
+export const newEmailMessageId = (domain = 'customer.example'): string => `${randomBytes(8).toString('hex')}@${domain}`;
+
+/** A raw RFC 5322 message (built with nodemailer's composer). */
+export async function rawEmail(o: EmailSimOptions): Promise<string> {
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer');
+  const msg = new MailComposer({
+    from: o.from,
+    to: o.to,
+    ...(o.cc?.length ? { cc: [...o.cc] } : {}),
+    subject: o.subject,
+    text: o.text,
+    messageId: `<${o.messageId ?? newEmailMessageId()}>`,
+    ...(o.inReplyTo ? { inReplyTo: `<${o.inReplyTo}>` } : {}),
+    ...(o.references?.length ? { references: o.references.map((r) => `<${r}>`) } : {}),
+    ...(o.headers ? { headers: { ...o.headers } } : {}),
+    ...(o.attachments ? { attachments: o.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType ?? 'text/plain' })) } : {}),
+  });
+  return (await msg.compile().build()).toString('utf8');
+}
+
+const basicAuth = (userPass: string) => `Basic ${Buffer.from(userPass).toString('base64')}`;
+
+/** SendGrid Inbound Parse in raw mode: the full MIME in the `email` field. */
+export function signedSendGrid(userPass: string, raw: string, envelope: { from: string; to: string }, bad = false): SignedRequest {
+  const boundary = `----sim${randomBytes(8).toString('hex')}`;
+  const part = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const body = part('envelope', JSON.stringify({ to: [envelope.to], from: envelope.from })) + part('email', raw) + part('charsets', '{"email":"UTF-8"}') + `--${boundary}--\r\n`;
+  return {
+    method: 'POST',
+    path: '/webhooks/sendgrid',
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, authorization: basicAuth(bad ? 'sendgrid:wrong' : userPass) },
+    body,
+  };
+}
+
+/** Mailgun's parsed-message forward (urlencoded), freshly signed. */
+export function signedMailgun(signingKey: string, o: EmailSimOptions, opts: { bad?: boolean; timestamp?: number; token?: string } = {}): SignedRequest {
+  const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
+  const token = opts.token ?? randomBytes(25).toString('hex');
+  const signature = createHmac('sha256', opts.bad ? FORGED : signingKey).update(timestamp + token).digest('hex');
+  const f = new URLSearchParams({
+    recipient: o.to,
+    sender: o.from.replace(/^.*<|>.*$/g, ''),
+    from: o.from,
+    To: o.to,
+    subject: o.subject,
+    'body-plain': o.text,
+    'Message-Id': `<${o.messageId ?? newEmailMessageId()}>`,
+    timestamp,
+    token,
+    signature,
+  });
+  if (o.inReplyTo) f.set('In-Reply-To', `<${o.inReplyTo}>`);
+  if (o.references?.length) f.set('References', o.references.map((r) => `<${r}>`).join(' '));
+  if (o.cc?.length) f.set('Cc', o.cc.join(', '));
+  if (o.headers) f.set('message-headers', JSON.stringify(Object.entries(o.headers)));
+  return { method: 'POST', path: '/webhooks/mailgun', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: f.toString() };
+}
+
+/** Postmark's inbound JSON. */
+export function signedPostmark(userPass: string, o: EmailSimOptions, bad = false): SignedRequest {
+  const email = (a: string) => a.replace(/^.*<|>.*$/g, '');
+  const name = (a: string) => (a.includes('<') ? a.slice(0, a.indexOf('<')).trim().replace(/^"|"$/g, '') : '');
+  const headers = [
+    { Name: 'Message-ID', Value: `<${o.messageId ?? newEmailMessageId()}>` },
+    ...(o.inReplyTo ? [{ Name: 'In-Reply-To', Value: `<${o.inReplyTo}>` }] : []),
+    ...(o.references?.length ? [{ Name: 'References', Value: o.references.map((r) => `<${r}>`).join(' ') }] : []),
+    ...Object.entries(o.headers ?? {}).map(([Name, Value]) => ({ Name, Value })),
+  ];
+  const body = {
+    MessageID: randomUUID(),
+    From: email(o.from),
+    FromName: name(o.from),
+    FromFull: { Email: email(o.from), Name: name(o.from), MailboxHash: '' },
+    To: o.to,
+    ToFull: [{ Email: o.to, Name: '', MailboxHash: '' }],
+    CcFull: (o.cc ?? []).map((c) => ({ Email: c, Name: '', MailboxHash: '' })),
+    OriginalRecipient: o.to,
+    Subject: o.subject,
+    Date: new Date().toUTCString(),
+    TextBody: o.text,
+    Headers: headers,
+    Attachments: (o.attachments ?? []).map((a) => ({ Name: a.filename, Content: Buffer.from(a.content).toString('base64'), ContentType: a.contentType ?? 'text/plain', ContentLength: a.content.length })),
+    MessageStream: 'inbound',
+  };
+  return {
+    method: 'POST',
+    path: '/webhooks/postmark',
+    headers: { 'content-type': 'application/json', authorization: basicAuth(bad ? 'postmark:wrong' : userPass) },
+    body: JSON.stringify(body),
+  };
+}
+
+/** An SES receipt notification (SNS action, content inline) in a signed SNS envelope. */
+export function signedSes(keyPem: string, raw: string, o: { topicArn: string; recipient: string; certUrl?: string; type?: 'Notification' | 'SubscriptionConfirmation' }): SignedRequest {
+  const certUrl = o.certUrl ?? 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-local.pem';
+  const id = randomUUID();
+  const env: Record<string, string> =
+    o.type === 'SubscriptionConfirmation'
+      ? {
+          Type: 'SubscriptionConfirmation',
+          MessageId: id,
+          Token: randomBytes(32).toString('hex'),
+          TopicArn: o.topicArn,
+          Message: `You have chosen to subscribe to the topic ${o.topicArn}.`,
+          SubscribeURL: `https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=${encodeURIComponent(o.topicArn)}&Token=x`,
+          Timestamp: new Date().toISOString(),
+          SignatureVersion: '2',
+          SigningCertURL: certUrl,
+        }
+      : {
+          Type: 'Notification',
+          MessageId: id,
+          TopicArn: o.topicArn,
+          Subject: 'Amazon SES Email Receipt Notification',
+          Message: JSON.stringify({
+            notificationType: 'Received',
+            mail: { timestamp: new Date().toISOString(), source: 'sender@example.com', messageId: randomBytes(20).toString('hex'), destination: [o.recipient], headers: [], commonHeaders: {} },
+            receipt: { recipients: [o.recipient], action: { type: 'SNS', topicArn: o.topicArn, encoding: 'UTF8' } },
+            content: raw,
+          }),
+          Timestamp: new Date().toISOString(),
+          SignatureVersion: '2',
+          SigningCertURL: certUrl,
+        };
+  const keys = env['Type'] === 'Notification' ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type'] : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type'];
+  const toSign = keys.filter((k) => env[k] !== undefined).map((k) => `${k}\n${env[k]}\n`).join('');
+  env['Signature'] = createSign('RSA-SHA256').update(toSign).sign(keyPem, 'base64');
+  return {
+    method: 'POST',
+    path: '/webhooks/ses',
+    headers: { 'content-type': 'text/plain; charset=UTF-8', 'x-amz-sns-message-type': env['Type']!, 'x-amz-sns-topic-arn': o.topicArn },
+    body: JSON.stringify(env),
+  };
+}
+
 // ---------- sending ----------
 export async function send(baseUrl: string, r: SignedRequest): Promise<{ status: number; body: string }> {
   const url = `${baseUrl.replace(/\/+$/, '')}${r.path}${r.query ? `?${r.query}` : ''}`;
@@ -275,6 +429,10 @@ async function main(): Promise<void> {
       'public-base-url': { type: 'string' },
       token: { type: 'string' },
       'bad-signature': { type: 'boolean', default: false },
+      subject: { type: 'string' },
+      'in-reply-to': { type: 'string' },
+      'auto-reply': { type: 'boolean', default: false },
+      subscribe: { type: 'boolean', default: false },
     },
   });
   const baseUrl = v.url ?? `http://localhost:${process.env['PORT'] ?? 3000}`;
@@ -329,8 +487,35 @@ async function main(): Promise<void> {
     case 'messagebird':
       req = signedMessageBird(v.token ?? secret('MESSAGEBIRD_SIGNING_KEY'), publicBase, messageBirdForm({ from: v.from ?? '31612345678', to: v.to ?? '3197010260000', body: v.body, ...(v.id ? { id: v.id } : {}) }), { bad });
       break;
+    case 'sendgrid':
+    case 'mailgun':
+    case 'postmark':
+    case 'ses': {
+      const mail: EmailSimOptions = {
+        from: v.from ?? 'Ada Customer <ada@customer.example>',
+        to: v.to ?? 'help@support.example',
+        subject: v.subject ?? 'My order has not arrived',
+        text: v.body,
+        ...(v.id ? { messageId: v.id } : {}),
+        ...(v['in-reply-to'] ? { inReplyTo: v['in-reply-to'] } : {}),
+        ...(v['auto-reply'] ? { headers: { 'Auto-Submitted': 'auto-replied' } } : {}),
+      };
+      if (provider === 'sendgrid') req = signedSendGrid(v.token ?? secret('SENDGRID_BASIC_AUTH'), await rawEmail(mail), { from: mail.from, to: mail.to }, bad);
+      else if (provider === 'mailgun') req = signedMailgun(v.token ?? secret('MAILGUN_SIGNING_KEY'), mail, { bad });
+      else if (provider === 'postmark') req = signedPostmark(v.token ?? secret('POSTMARK_BASIC_AUTH'), mail, bad);
+      else {
+        const { LOCAL_SNS_KEY_FILE, LOCAL_SNS_TOPIC_ARN } = await import('./local-stack.ts');
+        req = signedSes(readFileSync(LOCAL_SNS_KEY_FILE, 'utf8'), await rawEmail(mail), {
+          topicArn: process.env['SNS_TOPIC_ARNS']?.split(',')[0] ?? LOCAL_SNS_TOPIC_ARN,
+          recipient: mail.to,
+          ...(bad ? { certUrl: 'https://sns.us-east-1.amazonaws.com.evil.example/cert.pem' } : {}),
+          ...(v.subscribe ? { type: 'SubscriptionConfirmation' as const } : {}),
+        });
+      }
+      break;
+    }
     default:
-      console.error('usage: npm run simulate -- <twilio|meta|telegram|x|vonage|messagebird> [options]  (see bin/simulate.ts)');
+      console.error('usage: npm run simulate -- <twilio|meta|telegram|x|vonage|messagebird|sendgrid|mailgun|postmark|ses> [options]  (see bin/simulate.ts)');
       process.exit(2);
   }
   const r = await send(baseUrl, req);

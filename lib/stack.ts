@@ -5,17 +5,23 @@ import { DataStore } from './data.ts';
 import { Functions } from './functions.ts';
 import { Observability } from './observability.ts';
 import { Queues } from './queues.ts';
+import { AttachmentStorage } from './storage.ts';
 
 export interface SupportStackProps extends StackProps {
   /** The public URL providers call (custom domain); defaults to the HTTP API's URL. */
   readonly publicBaseUrl?: string;
   readonly metricsNamespace?: string;
   readonly environment?: Readonly<Record<string, string>>;
+  /** SNS topics (SES receipt notifications) the /webhooks/ses route accepts. */
+  readonly snsTopicArns?: readonly string[];
+  /** SES identities the worker may send email from. */
+  readonly sesIdentityArns?: readonly string[];
 }
 
 export class SupportStack extends Stack {
   readonly data: DataStore;
   readonly queues: Queues;
+  readonly storage: AttachmentStorage;
   readonly functions: Functions;
   readonly httpApi: SupportHttpApi;
 
@@ -24,9 +30,13 @@ export class SupportStack extends Stack {
     const namespace = props.metricsNamespace ?? 'SupportDesk';
     this.data = new DataStore(this, 'Data');
     this.queues = new Queues(this, 'Queues');
+    this.storage = new AttachmentStorage(this, 'Storage');
     this.functions = new Functions(this, 'Functions', {
       data: this.data,
       queues: this.queues,
+      storage: this.storage,
+      ...(props.snsTopicArns ? { snsTopicArns: props.snsTopicArns } : {}),
+      ...(props.sesIdentityArns ? { sesIdentityArns: props.sesIdentityArns } : {}),
       metricsNamespace: namespace,
       ...(props.publicBaseUrl ? { publicBaseUrl: props.publicBaseUrl } : {}),
       ...(props.environment ? { environment: props.environment } : {}),
@@ -48,5 +58,9 @@ export class SupportStack extends Stack {
     new CfnOutput(this, 'TwilioWebhookUrl', { value: `${props.publicBaseUrl ?? this.httpApi.url}/webhooks/twilio` });
     new CfnOutput(this, 'ProviderSecretArn', { value: this.functions.secret.secretArn, description: 'Put provider secrets and API keys here' });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName });
+    new CfnOutput(this, 'AttachmentsBucket', {
+      value: this.storage.bucket.bucketName,
+      description: 'Email attachments; point an SES receipt rule S3 action at prefix inbound/ for large mail',
+    });
   }
 }

@@ -104,7 +104,7 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
       createdAt,
       lastMessageAt: createdAt,
       messageCount: 1,
-      slaFirstResponseDueAt: dueAt,
+      ...(automated ? {} : { slaFirstResponseDueAt: dueAt }),
       reopenCount: 0,
       version: 1,
     };

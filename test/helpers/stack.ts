@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 import { inject } from 'vitest';
 import { RecordingMetrics } from '../../functions/adapters/metrics.ts';
 import { LOCAL_DEFAULTS } from '../../functions/config.ts';
-import { startLocalStack, type LocalStack } from '../../bin/local-stack.ts';
+import { LOCAL_SNS_CERT_FILE, LOCAL_SNS_TOPIC_ARN, startLocalStack, type LocalStack } from '../../bin/local-stack.ts';
+import { readFileSync } from 'node:fs';
+import { fixtureText } from './fixtures.ts';
 import { postTwilio, send, twilioForm, type SignedRequest, type TwilioSimOptions } from '../../bin/simulate.ts';
 
 export const API_KEY = LOCAL_DEFAULTS.API_KEY;
@@ -14,18 +16,38 @@ export const READ_ONLY_KEY = 'read-only-key-0123456789';
 export interface TestStack extends LocalStack {
   readonly metrics: RecordingMetrics;
   readonly providerStub: ProviderStub;
+  /** URLs the webhook fetched (SNS certificates, SubscribeURLs). */
+  readonly fetched: string[];
 }
+
+/** The Rails SES fixtures' certificate and topics: served for their SigningCertURL in tests. */
+export const FIXTURE_SNS_TOPIC = 'arn:aws:sns:eu-west-1:111111111111:example-topic';
+const FIXTURE_CERT_URL = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-a86cb10b4e1f29c941702d737128f7b6.pem';
 
 export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
   const providerStub = await startProviderStub();
   const metrics = new RecordingMetrics();
   const id = randomBytes(4).toString('hex');
   const quiet = { info: () => undefined, warn: () => undefined, error: (m: string, e?: Record<string, unknown>) => console.error(m, e) };
+  const fetched: string[] = [];
+  const fixtureCert = fixtureText('ses/ses-sns-signing-cert.pem');
+  const localCert = readFileSync(LOCAL_SNS_CERT_FILE, 'utf8');
+  const http = {
+    async getText(url: string) {
+      fetched.push(url);
+      if (url === FIXTURE_CERT_URL) return fixtureCert;
+      if (url.endsWith('.pem')) return localCert; // what the simulator signs with
+      if (url.includes('Action=ConfirmSubscription')) return '<ConfirmSubscriptionResponse/>';
+      throw new Error(`unexpected fetch ${url}`);
+    },
+  };
   const stack = await startLocalStack({
     port: 0,
     engines: inject('engines'),
     tableName: `t-${id}`,
     queuePrefix: `${id}-`,
+    bucket: `b-${id}`,
+    sesEndpoint: providerStub.url,
     visibilityTimeoutSeconds: 1,
     pollWaitSeconds: 1,
     env: {
@@ -46,15 +68,18 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       VONAGE_API_BASE_URL: providerStub.url,
       MESSAGEBIRD_ACCESS_KEY: 'mb-access-key',
       MESSAGEBIRD_API_BASE_URL: providerStub.url,
+      EMAIL_SENDER: 'ses',
+      SNS_TOPIC_ARNS: `${FIXTURE_SNS_TOPIC},${LOCAL_SNS_TOPIC_ARN}`,
       METRICS_NAMESPACE: 'SupportDeskTest',
       ...env,
     },
-    overrides: () => ({ metrics, log: quiet }),
+    overrides: () => ({ metrics, log: quiet, http }),
   });
   const stop = stack.stop.bind(stack);
   return Object.assign(stack, {
     metrics,
     providerStub,
+    fetched,
     async stop() {
       await stop();
       await providerStub.close();
@@ -108,6 +133,7 @@ export async function startProviderStub(): Promise<ProviderStub> {
               data: { dm_event_id: `dm${id}` },
               message_uuid: `uuid-${id}`,
               id: `mb${id}`,
+              MessageId: `ses-${id}`,
             })
           : JSON.stringify({ code: 21211, message: "The 'To' number is not a valid phone number." }),
       );

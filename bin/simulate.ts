@@ -91,29 +91,25 @@ export function signedTwilio(publicBaseUrl: string, token: string, form: URLSear
 }
 
 // ---------- Meta ----------
+/** A WhatsApp Cloud API webhook envelope around one change value. */
+const waEnvelope = (phoneNumberId: string, value: object): object => ({
+  object: 'whatsapp_business_account',
+  entry: [
+    {
+      id: 'WABA_ID',
+      changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: phoneNumberId, phone_number_id: phoneNumberId }, ...value } }],
+    },
+  ],
+});
+
 export function metaMessagePayload(o: { channel: 'whatsapp' | 'messenger' | 'instagram'; from: string; to: string; body: string; id?: string; name?: string }): object {
   const ts = Date.now();
   const id = o.id ?? (o.channel === 'whatsapp' ? `wamid.${randomBytes(12).toString('hex')}` : `m_${randomBytes(12).toString('hex')}`);
   if (o.channel === 'whatsapp') {
-    return {
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: 'WABA_ID',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: o.to, phone_number_id: o.to },
-                contacts: [{ profile: { name: o.name ?? 'WhatsApp customer' }, wa_id: o.from }],
-                messages: [{ from: o.from, id, timestamp: String(Math.floor(ts / 1000)), type: 'text', text: { body: o.body } }],
-              },
-            },
-          ],
-        },
-      ],
-    };
+    return waEnvelope(o.to, {
+      contacts: [{ profile: { name: o.name ?? 'WhatsApp customer' }, wa_id: o.from }],
+      messages: [{ from: o.from, id, timestamp: String(Math.floor(ts / 1000)), type: 'text', text: { body: o.body } }],
+    });
   }
   return {
     object: o.channel === 'messenger' ? 'page' : 'instagram',
@@ -121,26 +117,8 @@ export function metaMessagePayload(o: { channel: 'whatsapp' | 'messenger' | 'ins
   };
 }
 
-export function metaStatusPayload(o: { id: string; status: string; to: string }): object {
-  return {
-    object: 'whatsapp_business_account',
-    entry: [
-      {
-        id: 'WABA_ID',
-        changes: [
-          {
-            field: 'messages',
-            value: {
-              messaging_product: 'whatsapp',
-              metadata: { display_phone_number: o.to, phone_number_id: o.to },
-              statuses: [{ id: o.id, status: o.status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '0' }],
-            },
-          },
-        ],
-      },
-    ],
-  };
-}
+export const metaStatusPayload = (o: { id: string; status: string; to: string }): object =>
+  waEnvelope(o.to, { statuses: [{ id: o.id, status: o.status, timestamp: String(Math.floor(Date.now() / 1000)), recipient_id: '0' }] });
 
 export function signedMeta(appSecret: string, payload: object | string, bad = false): SignedRequest {
   const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
@@ -351,7 +329,11 @@ export function signedPostmark(userPass: string, o: EmailSimOptions, bad = false
 }
 
 /** An SES receipt notification (SNS action, content inline) in a signed SNS envelope. */
-export function signedSes(keyPem: string, raw: string, o: { topicArn: string; recipient: string; certUrl?: string; type?: 'Notification' | 'SubscriptionConfirmation' }): SignedRequest {
+export function signedSes(
+  keyPem: string,
+  raw: string,
+  o: { topicArn: string; recipient: string; certUrl?: string; type?: 'Notification' | 'SubscriptionConfirmation'; s3?: { bucket: string; key: string } },
+): SignedRequest {
   const certUrl = o.certUrl ?? 'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-local.pem';
   const id = randomUUID();
   const env: Record<string, string> =
@@ -375,8 +357,11 @@ export function signedSes(keyPem: string, raw: string, o: { topicArn: string; re
           Message: JSON.stringify({
             notificationType: 'Received',
             mail: { timestamp: new Date().toISOString(), source: 'sender@example.com', messageId: randomBytes(20).toString('hex'), destination: [o.recipient], headers: [], commonHeaders: {} },
-            receipt: { recipients: [o.recipient], action: { type: 'SNS', topicArn: o.topicArn, encoding: 'UTF8' } },
-            content: raw,
+            receipt: {
+              recipients: [o.recipient],
+              action: o.s3 ? { type: 'S3', topicArn: o.topicArn, bucketName: o.s3.bucket, objectKey: o.s3.key } : { type: 'SNS', topicArn: o.topicArn, encoding: 'UTF8' },
+            },
+            ...(o.s3 ? {} : { content: raw }),
           }),
           Timestamp: new Date().toISOString(),
           SignatureVersion: '2',

@@ -1,6 +1,7 @@
 /** Email providers through the local gateway: fixtures, threading across providers, loops, attachments, forgeries. */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_SNS_KEY_FILE, LOCAL_SNS_TOPIC_ARN } from '../../bin/local-stack.ts';
@@ -97,6 +98,20 @@ describe('SNS subscription and forgeries', () => {
     expect(r.status).toBe(200);
     expect(JSON.parse(r.body)).toMatchObject({ confirmed: true });
     expect(stack.fetched.some((u) => u.startsWith('https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription'))).toBe(true);
+  });
+
+  it('reads mail an SES S3 action stored (large mail)', async () => {
+    const customer = uniqueAddress();
+    const raw = await rawEmail({ from: customer, to: 'help@support.example', subject: 'Big invoice', text: 'See attached.', attachments: [{ filename: 'invoice.txt', content: 'I'.repeat(200_000) }] });
+    const key = `inbound/${randomBytes(8).toString('hex')}`;
+    await stack.clients.s3.send(new PutObjectCommand({ Bucket: stack.runtime.config.attachmentsBucket, Key: key, Body: raw }));
+    const r = await deliver(stack, signedSes(readFileSync(LOCAL_SNS_KEY_FILE, 'utf8'), '', { topicArn: LOCAL_SNS_TOPIC_ARN, recipient: 'help@support.example', s3: { bucket: stack.runtime.config.attachmentsBucket, key } }));
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toEqual({ ok: true });
+    const [t] = await emailTickets(customer);
+    const m = (await detail(t.id)).messages[0];
+    expect(m.email.subject).toBe('Big invoice');
+    expect(m.attachments[0]).toMatchObject({ name: 'invoice.txt', size: 200_000 });
   });
 
   it('refuses a spoofed SigningCertURL host, an unknown topic and a bad signature, storing nothing', async () => {

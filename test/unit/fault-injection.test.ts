@@ -9,7 +9,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { RecordingMetrics } from '../../functions/adapters/metrics.ts';
 import { createRuntime } from '../../functions/app.ts';
 import { buildConfig, LOCAL_DEFAULTS } from '../../functions/config.ts';
@@ -127,6 +127,40 @@ describe('webhook when the store fails after verification', () => {
     expect(metrics.events.map((e) => e.name)).toContain('DuplicateDeliveries');
     // Still exactly one committed ingest.
     expect(dynamoMock).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+  });
+});
+
+describe('logs', () => {
+  it('carry ids, never the auth token, the signature or the message body', async () => {
+    dynamoMock.reset();
+    sqsMock.reset();
+    dynamoMock.on(GetCommand).rejects(new Error('throttled'));
+    sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm1' });
+    const lines: string[] = [];
+    const capture = (c: string | Uint8Array) => {
+      lines.push(String(c));
+      return true;
+    };
+    // Powertools writes info to stdout and warnings/errors to stderr.
+    const spies = [vi.spyOn(process.stdout, 'write').mockImplementation(capture), vi.spyOn(process.stderr, 'write').mockImplementation(capture)];
+    try {
+      const rt = createRuntime(config, clients()); // the real Powertools logger
+      const h = makeWebhookHandler(() => Promise.resolve(rt));
+      const good = signedEvent();
+      await h(good, ctx);
+      const forged = signedEvent();
+      forged.headers['x-twilio-signature'] = 'forged-signature-value=';
+      await h(forged, ctx);
+      const out = lines.join('');
+      expect(out).toContain('parking the verified message');
+      expect(out).toContain('webhook rejected');
+      expect(out).not.toContain(LOCAL_DEFAULTS.TWILIO_AUTH_TOKEN);
+      expect(out).not.toContain(good.headers['x-twilio-signature']);
+      expect(out).not.toContain('forged-signature-value');
+      expect(out).not.toMatch(/"help"|Body=help/);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 });
 

@@ -227,6 +227,7 @@ export interface EmailSimOptions {
   readonly to: string;
   readonly subject: string;
   readonly text: string;
+  readonly html?: string | undefined;
   readonly messageId?: string | undefined;
   readonly inReplyTo?: string | undefined;
   readonly references?: readonly string[] | undefined;
@@ -246,6 +247,7 @@ export async function rawEmail(o: EmailSimOptions): Promise<string> {
     ...(o.cc?.length ? { cc: [...o.cc] } : {}),
     subject: o.subject,
     text: o.text,
+    ...(o.html ? { html: o.html } : {}),
     messageId: `<${o.messageId ?? newEmailMessageId()}>`,
     ...(o.inReplyTo ? { inReplyTo: `<${o.inReplyTo}>` } : {}),
     ...(o.references?.length ? { references: o.references.map((r) => `<${r}>`) } : {}),
@@ -316,6 +318,7 @@ export function signedPostmark(userPass: string, o: EmailSimOptions, bad = false
     Subject: o.subject,
     Date: new Date().toUTCString(),
     TextBody: o.text,
+    ...(o.html ? { HtmlBody: o.html } : {}),
     Headers: headers,
     Attachments: (o.attachments ?? []).map((a) => ({ Name: a.filename, Content: Buffer.from(a.content).toString('base64'), ContentType: a.contentType ?? 'text/plain', ContentLength: a.content.length })),
     MessageStream: 'inbound',

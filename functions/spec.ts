@@ -110,6 +110,13 @@ export const MAX_BODY_BYTES = 10 * 1024 * 1024;
  */
 export const MAX_WEBHOOK_BYTES = 4 * 1024 * 1024;
 
+/**
+ * Bodies larger than this are kept in the attachments bucket and truncated in the message item:
+ * DynamoDB items stop at 400 KB and parked SQS messages at 256 KB, and a verified message must
+ * always fit both.
+ */
+export const INLINE_BODY_LIMIT_BYTES = 64 * 1024;
+
 /** Worker batch size from the event source mapping (and the local poller). */
 export const WORKER_BATCH_SIZE = 10;
 

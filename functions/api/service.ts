@@ -114,7 +114,9 @@ export class ApiService {
             const attachments = await Promise.all(
               m.attachments.map(async (a, i) => (a.key ? { ...v.attachments[i], downloadUrl: await deps.attachments.downloadUrl(a.key, a.name) } : v.attachments[i])),
             );
-            return { ...v, attachments };
+            const fullTextUrl = m.fullTextKey ? await deps.attachments.downloadUrl(m.fullTextKey, 'body.txt') : null;
+            const htmlUrl = m.email?.htmlKey ? await deps.attachments.downloadUrl(m.email.htmlKey, 'body.html') : null;
+            return { ...v, attachments, fullTextUrl, ...(v.email ? { email: { ...v.email, htmlUrl } } : {}) };
           }),
         );
         return json(200, { ticket: ticketView(ticket), messages: views });

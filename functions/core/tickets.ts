@@ -138,6 +138,7 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
     ...(msg.sentAt ? { sentAt: msg.sentAt } : {}),
     ...(msg.inReplyTo ? { inReplyTo: msg.inReplyTo } : {}),
     ...(msg.email ? { email: msg.email } : {}),
+    ...(msg.fullTextKey ? { fullTextKey: msg.fullTextKey } : {}),
     threadedBy: newTicket ? 'new-ticket' : (ctx.threadedBy ?? 'thread-key'),
   };
 

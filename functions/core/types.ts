@@ -43,8 +43,10 @@ export interface EmailInfo {
   readonly inReplyTo?: string;
   readonly references: readonly string[];
   readonly cc: readonly string[];
-  /** The HTML body as received (untrusted: render only sandboxed). */
+  /** The HTML body as received (untrusted: render only sandboxed); absent when too large, see htmlKey. */
   readonly html?: string;
+  /** Object key of the full HTML body when it was too large to keep inline. */
+  readonly htmlKey?: string;
   /** The new part of the reply, quoted history stripped, for previews. */
   readonly preview: string;
   /** Why this looks automated (auto-reply, bounce, list mail), if it does. */
@@ -81,6 +83,8 @@ export interface InboundMessage {
   /** Provider account the message arrived on (Twilio AccountSid), for replying. */
   readonly providerAccount?: string;
   readonly email?: EmailInfo;
+  /** Object key of the full text when `text` was truncated to fit. */
+  readonly fullTextKey?: string;
 }
 
 export type Direction = 'inbound' | 'outbound' | 'note';
@@ -119,6 +123,7 @@ export interface Message {
   readonly deleted?: boolean;
   readonly email?: EmailInfo;
   readonly threadedBy?: ThreadedBy;
+  readonly fullTextKey?: string;
 }
 
 export interface Ticket {

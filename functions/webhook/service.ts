@@ -12,7 +12,7 @@ import type { CoreDeps } from '../core/ports.ts';
 import { applyEvent, jobOf } from '../core/services/events.ts';
 import { clientErrorResponse, errorBody, json, type HttpRequest, type HttpResponse } from '../http.ts';
 import { createHash } from 'node:crypto';
-import { ATTACHMENTS, MAX_WEBHOOK_BYTES } from '../spec.ts';
+import { ATTACHMENTS, INLINE_BODY_LIMIT_BYTES, MAX_WEBHOOK_BYTES } from '../spec.ts';
 import { dedupeKeyOf } from '../core/tickets.ts';
 import type { InboundMessage } from '../core/types.ts';
 
@@ -60,7 +60,7 @@ export async function handleWebhook(
     }
     // Attachment bytes go to the bucket first, under keys derived from the message: a retry overwrites.
     // If that fails the whole request fails (5xx) and the provider retries; nothing half-stored.
-    const ready = event.kind === 'message' && event.contents?.length ? { kind: 'message' as const, message: await storeAttachments(deps, event.message, event.contents) } : event;
+    const ready = event.kind === 'message' ? { kind: 'message' as const, message: await storeBlobs(deps, event.message, event.contents ?? []) } : event;
     try {
       await applyEvent(deps, ready);
     } catch (storeError) {
@@ -81,16 +81,38 @@ export async function handleWebhook(
 const safeFileName = (name: string | undefined, i: number): string =>
   (name ?? `attachment-${i + 1}`).replace(/[^A-Za-z0-9._-]+/g, '_').slice(-100) || `attachment-${i + 1}`;
 
-async function storeAttachments(deps: CoreDeps, msg: InboundMessage, contents: readonly Uint8Array[]): Promise<InboundMessage> {
-  const folder = createHash('sha256').update(dedupeKeyOf(msg)).digest('hex').slice(0, 32);
+const truncate = (s: string, bytes: number): string => {
+  const buf = Buffer.from(s, 'utf8');
+  return buf.length <= bytes ? s : `${buf.subarray(0, bytes).toString('utf8').replace(/\uFFFD$/, '')}…`;
+};
+
+/**
+ * Put what does not belong in a table item into the bucket, under keys derived from the message
+ * (a retry overwrites, never duplicates): attachment bytes, and bodies over the inline limit.
+ */
+async function storeBlobs(deps: CoreDeps, msg: InboundMessage, contents: readonly Uint8Array[]): Promise<InboundMessage> {
+  const folder = `${ATTACHMENTS.prefix}${createHash('sha256').update(dedupeKeyOf(msg)).digest('hex').slice(0, 32)}`;
   const attachments = await Promise.all(
     msg.attachments.map(async (a, i) => {
       const body = contents[i];
       if (!body) return a;
-      const key = `${ATTACHMENTS.prefix}${folder}/${i + 1}-${safeFileName(a.name, i)}`;
+      const key = `${folder}/${i + 1}-${safeFileName(a.name, i)}`;
       await deps.attachments.put(key, body, a.contentType);
       return { ...a, key, size: body.byteLength };
     }),
   );
-  return { ...msg, attachments };
+  let out: InboundMessage = { ...msg, attachments };
+  if (Buffer.byteLength(msg.text, 'utf8') > INLINE_BODY_LIMIT_BYTES) {
+    const key = `${folder}/body.txt`;
+    await deps.attachments.put(key, Buffer.from(msg.text, 'utf8'), 'text/plain; charset=utf-8');
+    out = { ...out, text: truncate(msg.text, INLINE_BODY_LIMIT_BYTES), fullTextKey: key };
+  }
+  const html = msg.email?.html;
+  if (msg.email && html !== undefined && Buffer.byteLength(html, 'utf8') > INLINE_BODY_LIMIT_BYTES / 2) {
+    const key = `${folder}/body.html`;
+    await deps.attachments.put(key, Buffer.from(html, 'utf8'), 'text/html; charset=utf-8');
+    const { html: _html, ...email } = msg.email;
+    out = { ...out, email: { ...email, htmlKey: key } };
+  }
+  return out;
 }

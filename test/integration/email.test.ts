@@ -145,6 +145,21 @@ describe('SNS subscription and forgeries', () => {
     expect(await emailTickets(customer)).toEqual([]);
   });
 
+  it('keeps bodies too large for a table item in the bucket, whole, with the message truncated', async () => {
+    const customer = uniqueAddress();
+    const text = `start ${'long line of text '.repeat(20_000)} end`; // ~360 KB
+    const html = `<p>${'x'.repeat(100_000)}</p>`;
+    const r = await deliver(stack, signedPostmark(s.POSTMARK_BASIC_AUTH!, { from: customer, to: 'help@support.example', subject: 'Long', text, html }));
+    expect(r.status).toBe(200);
+    const [t] = await emailTickets(customer);
+    const m = (await detail(t.id)).messages[0];
+    expect(m.text.length).toBeLessThan(70_000);
+    expect(m.text.startsWith('start ')).toBe(true);
+    expect(m.email.html).toBeNull();
+    expect(await (await fetch(m.fullTextUrl)).text()).toBe(text);
+    expect(await (await fetch(m.email.htmlUrl)).text()).toBe(html);
+  });
+
   it('a body over the limit is a 413 and leaves no ticket', async () => {
     const customer = uniqueAddress();
     const mail: EmailSimOptions = { from: customer, to: 'help@support.example', subject: 'huge', text: 'x', attachments: [{ filename: 'big.bin', content: 'A'.repeat(MAX_WEBHOOK_BYTES) }] };

@@ -22,7 +22,7 @@ export function emailEvent(parsed: ParsedEmail, ctx: EmailContext): ChannelEvent
 
   const messageId = parsed.messageId ? bareMessageId(parsed.messageId) : undefined;
   const inReplyTo = messageIdList(parsed.inReplyTo)[0] ?? (parsed.inReplyTo ? bareMessageId(parsed.inReplyTo) : undefined);
-  const references = messageIdList(parsed.references);
+  const references = messageIdList(parsed.references).slice(-50);
   const text = (parsed.text ?? (parsed.html ? renderHtmlAsText(parsed.html) : '')).replace(/\r\n/g, '\n');
   const cc = [...parsed.to, ...parsed.cc].map((a) => normalizeEmail(a.address)).filter((a) => a !== inbox && a !== sender);
   const autoSubmitted = automatedReason(parsed.headers, sender);

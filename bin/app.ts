@@ -1,4 +1,8 @@
-/** The CDK app: `npx cdk deploy`. Context: publicBaseUrl, metricsNamespace, stackName, snsTopicArns, sesIdentityArns (comma-separated). */
+/**
+ * The CDK app: `npx cdk deploy`. Context (-c key=value): publicBaseUrl, metricsNamespace, stackName,
+ * snsTopicArns and sesIdentityArns (comma-separated), emailFromAddress, slaFirstResponseSeconds (JSON),
+ * autoAckEnabled, autoAckText.
+ */
 import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { SupportStack } from '../lib/stack.ts';
@@ -13,11 +17,23 @@ const publicBaseUrl = ctx('publicBaseUrl');
 const metricsNamespace = ctx('metricsNamespace');
 const snsTopicArns = list('snsTopicArns');
 const sesIdentityArns = list('sesIdentityArns');
+// Plain settings passed through to the functions' environment (validated there at cold start).
+const environment = Object.fromEntries(
+  (
+    [
+      ['emailFromAddress', 'EMAIL_FROM_ADDRESS'],
+      ['slaFirstResponseSeconds', 'SLA_FIRST_RESPONSE_SECONDS'],
+      ['autoAckEnabled', 'AUTO_ACK_ENABLED'],
+      ['autoAckText', 'AUTO_ACK_TEXT'],
+    ] as const
+  ).flatMap(([c, env]) => (ctx(c) ? [[env, ctx(c)!]] : [])),
+);
 new SupportStack(app, ctx('stackName') ?? 'SupportWebhooks', {
   ...(publicBaseUrl ? { publicBaseUrl } : {}),
   ...(metricsNamespace ? { metricsNamespace } : {}),
   ...(snsTopicArns ? { snsTopicArns } : {}),
   ...(sesIdentityArns ? { sesIdentityArns } : {}),
+  ...(Object.keys(environment).length ? { environment } : {}),
   env: { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] },
 });
 Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));

@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   const stack = await startLocalStack({ dataDir });
   const apiKey = process.env['API_KEYS'] ? '(from API_KEYS)' : LOCAL_DEFAULTS.API_KEY;
   console.log(
-    `ready: webhooks ${stack.url}/webhooks/twilio | API ${stack.url}/v1/tickets | health ${stack.url}/health | ` +
+    `ready: webhooks ${stack.url}/webhooks/<twilio|meta|telegram|x|vonage|messagebird|sendgrid|mailgun|postmark|ses> | API ${stack.url}/v1/tickets | health ${stack.url}/health | ` +
       `public URL ${stack.runtime.config.publicBaseUrl} | dev API key ${apiKey} | DynamoDB Local ${stack.endpoints.dynamo} | ` +
       `fauxqs ${stack.endpoints.sqs} | data ${dataDir ?? 'in memory'}`,
   );

@@ -32,6 +32,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/tickets/{id}', fn: 'api' },
   { method: 'PATCH', path: '/v1/tickets/{id}', fn: 'api' },
   { method: 'POST', path: '/v1/tickets/{id}/replies', fn: 'api' },
+  { method: 'POST', path: '/v1/tickets/{id}/notes', fn: 'api' },
   { method: 'GET', path: '/v1/contacts/{id}', fn: 'api' },
 ];
 

@@ -4,7 +4,7 @@ import type { Config } from '../config.ts';
 import { ApiKeyAuthenticator, requireScope, type Scope } from '../core/auth.ts';
 import { ClientError } from '../core/errors.ts';
 import type { CoreDeps } from '../core/ports.ts';
-import { getTicketWithMessages, listTickets, patchTicket, replyToTicket } from '../core/services/tickets.ts';
+import { addNote, getTicketWithMessages, listTickets, patchTicket, replyToTicket } from '../core/services/tickets.ts';
 import { CHANNELS, PRIORITIES, TICKET_STATUSES } from '../core/types.ts';
 import { clientErrorResponse, errorBody, json, type HttpRequest, type HttpResponse } from '../http.ts';
 import { findRoute } from '../routing.ts';
@@ -148,6 +148,14 @@ export class ApiService {
         }
         const r = await replyToTicket(deps, id, body, key);
         return json(r.replayed ? 200 : 201, { message: messageView(r.message) }, r.replayed ? { 'idempotent-replayed': 'true' } : {});
+      }
+
+      case 'POST /v1/tickets/{id}/notes': {
+        this.#authorize(req, 'tickets:write');
+        const id = ticketId(withParams);
+        const body = parse(ReplySchema, jsonBody(req), 'invalid_body', 'The body');
+        const note = await addNote(deps, id, body);
+        return json(201, { message: messageView(note) });
       }
 
       case 'GET /v1/contacts/{id}': {

@@ -227,6 +227,26 @@ export function planReply(
   };
 }
 
+/** An internal note: stored on the ticket for agents, never sent, not a response. */
+export function planNote(ticket: Ticket, input: { text: string; author?: string | undefined }, messageId: string, now: Date): { ticket: Ticket; message: Message } {
+  const at = now.toISOString();
+  return {
+    message: {
+      id: messageId,
+      ticketId: ticket.id,
+      direction: 'note',
+      automated: false,
+      ...(input.author ? { author: input.author } : {}),
+      text: input.text,
+      attachments: [],
+      from: input.author ?? 'agent',
+      to: ticket.id,
+      createdAt: at,
+    },
+    ticket: { ...ticket, messageCount: ticket.messageCount + 1, version: ticket.version + 1 },
+  };
+}
+
 export interface TicketPatch {
   readonly status?: TicketStatus | undefined;
   readonly priority?: Priority | undefined;

@@ -118,6 +118,23 @@ describe('REST API', () => {
     expect(after.messages).toHaveLength(1);
   });
 
+  it('internal notes are stored, never sent, and are not a first response', async () => {
+    const from = uniquePhone();
+    await sendSms(stack, { from });
+    const t = (await api(stack, 'GET', '/v1/tickets?limit=100')).json.tickets.find((x: any) => x.customerAddress === from);
+    const sentBefore = stack.providerStub.requests.length;
+    const r = await api(stack, 'POST', `/v1/tickets/${t.id}/notes`, { text: 'Customer is a VIP', author: 'ana' });
+    expect(r.status).toBe(201);
+    expect(r.json.message).toMatchObject({ direction: 'note', text: 'Customer is a VIP', author: 'ana', deliveryStatus: null });
+    const d = (await api(stack, 'GET', `/v1/tickets/${t.id}`)).json;
+    expect(d.ticket.firstResponseAt).toBeNull();
+    expect(d.messages.map((m: any) => m.direction)).toEqual(['inbound', 'note']);
+    await new Promise((res) => setTimeout(res, 1500));
+    expect(stack.providerStub.requests.length).toBe(sentBefore);
+    expect((await api(stack, 'POST', `/v1/tickets/${t.id}/notes`, { text: '' })).status).toBe(400);
+    expect((await api(stack, 'POST', `/v1/tickets/${t.id}/notes`, { text: 'x' }, { authorization: `Bearer ${READ_ONLY_KEY}` })).status).toBe(403);
+  });
+
   it('PATCH honours If-Match with 412 on a stale version', async () => {
     const from = uniquePhone();
     await sendSms(stack, { from });

@@ -2,7 +2,7 @@
 import { ClientError, ConflictError } from '../errors.ts';
 import { decodeCursor, encodeCursor, activitySortKey } from '../listing.ts';
 import { DuplicateError, type CoreDeps } from '../ports.ts';
-import { planPatch, planReply, type TicketPatch } from '../tickets.ts';
+import { planNote, planPatch, planReply, type TicketPatch } from '../tickets.ts';
 import { TICKET_STATUSES, type Channel, type Message, type Ticket, type TicketStatus } from '../types.ts';
 import { sleep } from './ingest.ts';
 
@@ -83,6 +83,23 @@ async function replay(deps: CoreDeps, ticketId: string, messageId: string): Prom
     await deps.jobs.enqueue([{ job: { kind: 'deliver', ticketId, messageId, createdAt: message.createdAt }, delaySeconds: 0 }]);
   }
   return { message, replayed: true };
+}
+
+export async function addNote(deps: CoreDeps, ticketId: string, input: { text: string; author?: string | undefined }): Promise<Message> {
+  for (let attempt = 1; ; attempt++) {
+    const ticket = await getTicketOr404(deps, ticketId);
+    const plan = planNote(ticket, input, deps.ids.newId(), deps.clock.now());
+    try {
+      await deps.store.appendMessage({ ticket: plan.ticket, expectedVersion: ticket.version, message: plan.message });
+      return plan.message;
+    } catch (e) {
+      if (e instanceof ConflictError && attempt < MAX_ATTEMPTS) {
+        await sleep(Math.random() * 20 * attempt);
+        continue;
+      }
+      throw e;
+    }
+  }
 }
 
 export async function patchTicket(deps: CoreDeps, ticketId: string, patch: TicketPatch, ifVersion?: number): Promise<Ticket> {

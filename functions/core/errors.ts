@@ -22,5 +22,3 @@ export class ConflictError extends Error {
     this.name = 'ConflictError';
   }
 }
-
-export const isClientError = (e: unknown): e is ClientError => e instanceof ClientError;

@@ -15,7 +15,7 @@ import {
   xPayload,
 } from '../../bin/simulate.ts';
 import { signHmacJwt } from '../../functions/channels/shared/jwt.ts';
-import { fixtureBytes, fixtureText } from '../helpers/fixtures.ts';
+import { fixtureText } from '../helpers/fixtures.ts';
 import { api, deliver, eventually, sendSms, startTestStack, ticketsOf, uniquePhone, type TestStack } from '../helpers/stack.ts';
 
 let stack: TestStack;

@@ -18,10 +18,6 @@ export function parseJsonBody(req: HttpRequest): unknown {
   }
 }
 
-export function requireMethod(req: HttpRequest, methods: readonly string[]): void {
-  if (!methods.includes(req.method)) throw new ClientError(405, 'method_not_allowed', `Use ${methods.join(' or ')}.`);
-}
-
 export const forbidden = (code: string, message: string) => new ClientError(403, code, message);
 
 export const ok = (body = '', contentType = 'text/plain; charset=utf-8'): HttpResponse => ({

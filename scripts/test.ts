@@ -1,11 +1,16 @@
 /**
- * `npm test`: run every vitest project (unit, integration on DynamoDB Local + fauxqs, infra),
- * then print one closing line `N passed, N failed` so a run that executed nothing is visible.
+ * `npm test`: typecheck, then run every vitest project (unit, integration on DynamoDB Local +
+ * fauxqs, infra), then print one closing line `N passed, N failed` so a run that executed nothing
+ * is visible. A failed typecheck counts as one failure.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+console.log('typecheck: tsc -p .');
+const typecheck = spawnSync('tsc', ['-p', '.'], { stdio: 'inherit' });
+const typeFailures = typecheck.status === 0 ? 0 : 1;
 
 const dir = mkdtempSync(join(tmpdir(), 'vitest-'));
 const out = join(dir, 'results.json');
@@ -33,7 +38,11 @@ try {
   failed = Math.max(failed, 1); // no report: the run itself broke
 }
 rmSync(dir, { recursive: true, force: true });
-const code = r.status ?? 1;
+let code = r.status ?? 1;
 if (code !== 0 && failed === 0) failed = 1;
+if (typeFailures) {
+  failed += typeFailures;
+  code = code || 1;
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
 process.exit(passed === 0 ? 1 : code);

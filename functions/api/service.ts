@@ -11,7 +11,7 @@ import { findRoute } from '../routing.ts';
 import { contactView, messageView, ticketView } from './views.ts';
 
 /** Ticket and contact ids are ULIDs. */
-const TICKET_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 const ListQuerySchema = z
   .object({
@@ -59,7 +59,7 @@ function jsonBody(req: HttpRequest): unknown {
 
 function ticketId(req: HttpRequest): string {
   const id = req.pathParams['id'] ?? '';
-  if (!TICKET_ID.test(id)) throw new ClientError(404, 'not_found', `No ticket with id "${id.slice(0, 64)}".`);
+  if (!ULID.test(id)) throw new ClientError(404, 'not_found', `No ticket with id "${id.slice(0, 64)}".`);
   return id;
 }
 
@@ -161,7 +161,7 @@ export class ApiService {
       case 'GET /v1/contacts/{id}': {
         this.#authorize(req, 'tickets:read');
         const id = withParams.pathParams['id'] ?? '';
-        const found = TICKET_ID.test(id) ? await deps.store.getContact(id) : undefined;
+        const found = ULID.test(id) ? await deps.store.getContact(id) : undefined;
         if (!found) throw new ClientError(404, 'not_found', `No contact with id "${id.slice(0, 64)}".`);
         const tickets = await deps.store.listTicketsByContact(id, 100);
         return json(200, { contact: contactView(found.contact, found.identities), tickets: tickets.map(ticketView) });

@@ -32,6 +32,7 @@ describe('follow-ups', () => {
     expect(sent[0]!.path).toBe('/2010-04-01/Accounts/AC00000000000000000000000000000000/Messages.json');
     expect(sent[0]!.form.get('From')).toBe('+15550001111');
     expect(sent[0]!.authorization).toBe(`Basic ${Buffer.from(`AC00000000000000000000000000000000:${stack.runtime.config.secrets.TWILIO_AUTH_TOKEN}`).toString('base64')}`);
+    expect(stack.metrics.events.some((e) => e.name === 'AutoAcksSent' && e.dimensions['Channel'] === 'sms')).toBe(true);
     // The acknowledgement is not an agent's first response.
     const t = (await api(stack, 'GET', `/v1/tickets/${id}`)).json.ticket;
     expect(t.firstResponseAt).toBeNull();

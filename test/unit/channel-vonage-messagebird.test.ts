@@ -35,6 +35,8 @@ describe('Vonage', () => {
     expect(verifyVonageRequest({ secret: 'sig-secret', authorization: `Bearer ${token}`, rawBody: body, now, maxAgeSeconds: 300 }).ok).toBe(true);
     const noHash = signHmacJwt({ iat, iss: 'Vonage' }, 'sig-secret');
     expect(verifyVonageRequest({ secret: 'sig-secret', authorization: `Bearer ${noHash}`, rawBody: body, now, maxAgeSeconds: 300 })).toEqual({ ok: false, reason: 'missing_payload_hash' });
+    const future = signHmacJwt({ iat: iat + 3600, payload_hash: sha(body) }, 'sig-secret');
+    expect(verifyVonageRequest({ secret: 'sig-secret', authorization: `Bearer ${future}`, rawBody: body, now, maxAgeSeconds: 300 })).toEqual({ ok: false, reason: 'token_from_future' });
     const hs512 = signHmacJwt({ iat, payload_hash: sha(body) }, 'sig-secret', 'HS512');
     expect(verifyVonageRequest({ secret: 'sig-secret', authorization: `Bearer ${hs512}`, rawBody: body, now, maxAgeSeconds: 300 })).toEqual({ ok: false, reason: 'unsupported_alg' });
   });

@@ -36,7 +36,7 @@ async function readForm(req: HttpRequest): Promise<{ fields: Map<string, string>
     for (const [k, v] of form.fields) if (!fields.has(k)) fields.set(k, v.toString('utf8'));
     const files = form.files
       .filter((f) => /^attachment-\d+$/.test(f.field))
-      .map((f) => ({ ...(f.filename ? { filename: f.filename } : {}), ...(f.contentType ? { contentType: f.contentType } : {}), content: f.content }));
+      .map((f) => ({ filename: f.filename, contentType: f.contentType, content: f.content }));
     return { fields, files };
   }
   throw new ClientError(415, 'unsupported_media_type', 'Mailgun posts application/x-www-form-urlencoded or multipart/form-data.');
@@ -60,16 +60,16 @@ async function fromFields(fields: Map<string, string>, files: EmailFile[]): Prom
   const references = get('References');
   const date = get('Date');
   return {
-    ...(from ? { from } : {}),
+    from,
     to: await parseAddressList(get('To') ?? fields.get('recipient')),
     cc: await parseAddressList(get('Cc')),
     subject: fields.get('subject') ?? get('Subject') ?? '',
-    ...(messageId ? { messageId } : {}),
-    ...(inReplyTo ? { inReplyTo } : {}),
-    ...(references ? { references } : {}),
-    ...(date ? { date } : {}),
-    ...(text !== undefined ? { text } : {}),
-    ...(html !== undefined ? { html } : {}),
+    messageId,
+    inReplyTo,
+    references,
+    date,
+    text,
+    html,
     headers,
     attachments: files,
   };

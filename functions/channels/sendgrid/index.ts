@@ -44,7 +44,7 @@ async function fromParsedFields(fields: Map<string, Buffer>, charsets: Record<st
   const plain = text('text');
   const html = text('html');
   return {
-    ...(from ? { from } : {}),
+    from,
     to,
     cc,
     subject: text('subject') ?? h?.subject ?? '',
@@ -52,8 +52,8 @@ async function fromParsedFields(fields: Map<string, Buffer>, charsets: Record<st
     ...(h?.inReplyTo ? { inReplyTo: h.inReplyTo } : {}),
     ...(h?.references ? { references: h.references } : {}),
     ...(h?.date ? { date: h.date } : {}),
-    ...(plain !== undefined ? { text: plain } : {}),
-    ...(html !== undefined ? { html } : {}),
+    text: plain,
+    html,
     headers: h?.headers ?? new Map(),
     attachments: [],
   };
@@ -107,7 +107,7 @@ export const sendgrid = {
           const meta = info[f.field] ?? {};
           const filename = meta.filename ?? f.filename;
           const contentType = meta.type ?? f.contentType;
-          return { ...(filename ? { filename } : {}), ...(contentType ? { contentType } : {}), ...(meta['content-id'] ? { contentId: meta['content-id'] } : {}), content: f.content };
+          return { filename, contentType, ...(meta['content-id'] ? { contentId: meta['content-id'] } : {}), content: f.content };
         });
     const email: ParsedEmail = { ...parsed, attachments: [...parsed.attachments, ...files] };
     return {

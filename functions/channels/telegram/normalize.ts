@@ -42,6 +42,48 @@ function content(m: TgMessage): { text: string; attachments: Attachment[] } {
 const nameOf = (u: { first_name?: string | undefined; last_name?: string | undefined; username?: string | undefined } | undefined) =>
   u ? [u.first_name, u.last_name].filter(Boolean).join(' ') || u.username : undefined;
 
+function parseMessage(raw: unknown, what: string): TgMessage {
+  const parsed = TelegramMessageSchema.safeParse(raw);
+  if (!parsed.success) throw new ClientError(400, 'invalid_payload', `The ${what} is not valid.`, zodDetails(parsed.error.issues));
+  return parsed.data;
+}
+
+type TgUser = Parameters<typeof nameOf>[0] & { id: number };
+
+/** One customer message in a chat (a message or a button press). */
+function messageEvent(f: {
+  providerMessageId: string;
+  dedupeId: string;
+  address: string;
+  user: TgUser;
+  text: string;
+  attachments: Attachment[];
+  receivedAt: string;
+  sentAt?: string | undefined;
+  inReplyTo?: string | undefined;
+}): ChannelEvent {
+  const name = nameOf(f.user);
+  return {
+    kind: 'message',
+    message: {
+      provider: PROVIDER,
+      channel: 'telegram',
+      providerMessageId: f.providerMessageId,
+      dedupeId: f.dedupeId,
+      threadKey: f.address,
+      from: f.address,
+      to: 'bot',
+      identity: { kind: 'telegram', value: String(f.user.id) },
+      ...(name ? { displayName: name } : {}),
+      text: f.text,
+      attachments: f.attachments,
+      receivedAt: f.receivedAt,
+      ...(f.sentAt ? { sentAt: f.sentAt } : {}),
+      ...(f.inReplyTo ? { inReplyTo: f.inReplyTo } : {}),
+    },
+  };
+}
+
 export function normalizeTelegram(body: unknown, receivedAt: string): ChannelEvent[] {
   const update = TelegramUpdateSchema.safeParse(body);
   if (!update.success) throw new ClientError(400, 'invalid_payload', 'The body is not a Telegram Update.', zodDetails(update.error.issues));
@@ -49,40 +91,24 @@ export function normalizeTelegram(body: unknown, receivedAt: string): ChannelEve
   const dedupeId = `update:${u.update_id}`;
 
   if (u.message !== undefined) {
-    const parsed = TelegramMessageSchema.safeParse(u.message);
-    if (!parsed.success) throw new ClientError(400, 'invalid_payload', 'The Telegram message is not valid.', zodDetails(parsed.error.issues));
-    const m = parsed.data;
+    const m = parseMessage(u.message, 'Telegram message');
     if (!m.from) return [{ kind: 'skipped', reason: 'no_sender' }];
     if (m.from.is_bot) return [{ kind: 'skipped', reason: 'from_bot' }];
-    const address = chatAddress(m);
-    const { text, attachments } = content(m);
-    const name = nameOf(m.from);
     return [
-      {
-        kind: 'message',
-        message: {
-          provider: PROVIDER,
-          channel: 'telegram',
-          providerMessageId: telegramMessageId(m.chat.id, m.message_id),
-          dedupeId,
-          threadKey: address,
-          from: address,
-          to: 'bot',
-          identity: { kind: 'telegram', value: String(m.from.id) },
-          ...(name ? { displayName: name } : {}),
-          text,
-          attachments,
-          receivedAt,
-          sentAt: isoFromEpoch(m.date, 's') ?? receivedAt,
-          ...(m.reply_to_message ? { inReplyTo: telegramMessageId(m.chat.id, m.reply_to_message.message_id) } : {}),
-        },
-      },
+      messageEvent({
+        providerMessageId: telegramMessageId(m.chat.id, m.message_id),
+        dedupeId,
+        address: chatAddress(m),
+        user: m.from,
+        ...content(m),
+        receivedAt,
+        sentAt: isoFromEpoch(m.date, 's') ?? receivedAt,
+        inReplyTo: m.reply_to_message ? telegramMessageId(m.chat.id, m.reply_to_message.message_id) : undefined,
+      }),
     ];
   }
   if (u.edited_message !== undefined) {
-    const parsed = TelegramMessageSchema.safeParse(u.edited_message);
-    if (!parsed.success) throw new ClientError(400, 'invalid_payload', 'The edited Telegram message is not valid.', zodDetails(parsed.error.issues));
-    const m = parsed.data;
+    const m = parseMessage(u.edited_message, 'edited Telegram message');
     return [
       {
         kind: 'edit',
@@ -98,27 +124,17 @@ export function normalizeTelegram(body: unknown, receivedAt: string): ChannelEve
   if (u.callback_query) {
     const q = u.callback_query;
     if (!q.message) return [{ kind: 'skipped', reason: 'inline_callback' }];
-    const address = chatAddress({ chat: q.message.chat, message_thread_id: q.message.message_thread_id, is_topic_message: q.message.message_thread_id !== undefined });
-    const name = nameOf(q.from);
     return [
-      {
-        kind: 'message',
-        message: {
-          provider: PROVIDER,
-          channel: 'telegram',
-          providerMessageId: `callback:${q.id}`,
-          dedupeId,
-          threadKey: address,
-          from: address,
-          to: 'bot',
-          identity: { kind: 'telegram', value: String(q.from.id) },
-          ...(name ? { displayName: name } : {}),
-          text: q.data ?? '',
-          attachments: [],
-          receivedAt,
-          inReplyTo: telegramMessageId(q.message.chat.id, q.message.message_id),
-        },
-      },
+      messageEvent({
+        providerMessageId: `callback:${q.id}`,
+        dedupeId,
+        address: chatAddress({ chat: q.message.chat, message_thread_id: q.message.message_thread_id, is_topic_message: q.message.message_thread_id !== undefined }),
+        user: q.from,
+        text: q.data ?? '',
+        attachments: [],
+        receivedAt,
+        inReplyTo: telegramMessageId(q.message.chat.id, q.message.message_id),
+      }),
     ];
   }
   return [{ kind: 'skipped', reason: 'unsupported_update' }];

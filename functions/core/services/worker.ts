@@ -47,7 +47,7 @@ async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
     if (ticket.autoAckMessageId) {
       const msgs = await deps.store.getMessages(ticketId);
       const ack = msgs.find((m) => m.id === ticket.autoAckMessageId);
-      if (ack) await deliverMessage(deps, ticket, ack);
+      if (ack && (await deliverMessage(deps, ticket, ack)) === 'sent') deps.metrics.emit([count(METRIC.AutoAcksSent, dimsOf(ticket))]);
       return;
     }
     const at = deps.clock.now().toISOString();
@@ -76,10 +76,7 @@ async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
       }
       throw e;
     }
-    await deliverMessage(deps, next, message);
-    if ((await deps.store.getMessage(ticketId, message.id, message.createdAt))?.deliveryStatus === 'sent') {
-      deps.metrics.emit([count(METRIC.AutoAcksSent, dimsOf(ticket))]);
-    }
+    if ((await deliverMessage(deps, next, message)) === 'sent') deps.metrics.emit([count(METRIC.AutoAcksSent, dimsOf(ticket))]);
     return;
   }
 }
@@ -94,33 +91,35 @@ async function deliver(deps: CoreDeps, ticketId: string, messageId: string, crea
   await deliverMessage(deps, ticket, message);
 }
 
-/** Send a queued outbound message through the ticket's provider; idempotent on delivery status. */
-async function deliverMessage(deps: CoreDeps, ticket: Ticket, message: Message): Promise<void> {
-  if (message.deliveryStatus !== 'queued') return;
+/**
+ * Send a queued outbound message through the ticket's provider; idempotent on delivery status.
+ * Returns what it recorded, or 'already' when the message had left the queue before.
+ */
+async function deliverMessage(deps: CoreDeps, ticket: Ticket, message: Message): Promise<'sent' | 'not_sent' | 'failed' | 'already'> {
+  if (message.deliveryStatus !== 'queued') return 'already';
   const sender = deps.senders[ticket.provider];
   if (!sender) {
     await deps.store.updateMessageDelivery(ticket, message.id, message.createdAt, {
       status: 'not_sent',
       error: `no sender for provider "${ticket.provider}"`,
     });
-    return;
+    return 'not_sent';
   }
   try {
     const history = ticket.channel === 'email' ? await deps.store.getMessages(ticket.id) : undefined;
     const result = await sender.send(ticket, message, history);
-    if (result.status === 'sent') {
-      await deps.store.updateMessageDelivery(ticket, message.id, message.createdAt, {
-        status: 'sent',
-        providerMessageId: result.providerMessageId,
-      });
-    } else {
-      await deps.store.updateMessageDelivery(ticket, message.id, message.createdAt, { status: 'not_sent', error: result.reason });
-    }
+    await deps.store.updateMessageDelivery(
+      ticket,
+      message.id,
+      message.createdAt,
+      result.status === 'sent' ? { status: 'sent', providerMessageId: result.providerMessageId } : { status: 'not_sent', error: result.reason },
+    );
+    return result.status;
   } catch (e) {
     if (e instanceof PermanentSendError) {
       deps.metrics.emit([count(METRIC.OutboundFailed, dimsOf(ticket))]);
       await deps.store.updateMessageDelivery(ticket, message.id, message.createdAt, { status: 'failed', error: e.message });
-      return;
+      return 'failed';
     }
     throw e; // transient: the queue retries, then the DLQ keeps it
   }

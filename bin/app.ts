@@ -1,7 +1,9 @@
 /**
  * The CDK app: `npx cdk deploy`. Context (-c key=value): publicBaseUrl, metricsNamespace, stackName,
- * snsTopicArns and sesIdentityArns (comma-separated), emailFromAddress, slaFirstResponseSeconds (JSON),
- * autoAckEnabled, autoAckText.
+ * snsTopicArns (comma-separated), emailFromAddress, slaFirstResponseSeconds (JSON), autoAckEnabled,
+ * autoAckText. The stack itself reads and validates (lib/settings.ts): sesIdentityArns and
+ * sesIdentities (comma-separated), webhookThrottleRate, webhookThrottleBurst, apiThrottleRate,
+ * apiThrottleBurst, webhookReservedConcurrency, apiReservedConcurrency, workerReservedConcurrency.
  */
 import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -16,7 +18,6 @@ const list = (k: string): string[] | undefined => ctx(k)?.split(',').map((s) => 
 const publicBaseUrl = ctx('publicBaseUrl');
 const metricsNamespace = ctx('metricsNamespace');
 const snsTopicArns = list('snsTopicArns');
-const sesIdentityArns = list('sesIdentityArns');
 // Plain settings passed through to the functions' environment (validated there at cold start).
 const environment = Object.fromEntries(
   (
@@ -32,7 +33,6 @@ new SupportStack(app, ctx('stackName') ?? 'SupportWebhooks', {
   ...(publicBaseUrl ? { publicBaseUrl } : {}),
   ...(metricsNamespace ? { metricsNamespace } : {}),
   ...(snsTopicArns ? { snsTopicArns } : {}),
-  ...(sesIdentityArns ? { sesIdentityArns } : {}),
   ...(Object.keys(environment).length ? { environment } : {}),
   env: { account: process.env['CDK_DEFAULT_ACCOUNT'], region: process.env['CDK_DEFAULT_REGION'] },
 });

@@ -15,7 +15,7 @@ import { createRuntime, type Runtime } from '../functions/app.ts';
 import { buildConfig } from '../functions/config.ts';
 import type { CoreDeps } from '../functions/core/ports.ts';
 import { findRoute } from '../functions/routing.ts';
-import { ATTACHMENTS, MAX_BODY_BYTES, WORKER_BATCH_SIZE, TABLE, QUEUES, type RouteSpec } from '../functions/spec.ts';
+import { ATTACHMENTS, MAX_BODY_BYTES, WEBHOOK_TIMEOUT_SECONDS, WORKER_BATCH_SIZE, WORKER_TIMEOUT_SECONDS, TABLE, QUEUES, type RouteSpec } from '../functions/spec.ts';
 import { makeWebhookHandler } from '../functions/webhook/handler.ts';
 import { makeWorkerHandler } from '../functions/worker/handler.ts';
 import { startEngines, type Engines } from './local-engines.ts';
@@ -72,8 +72,10 @@ const TEXT_TYPES = /^(text\/[^;]+|application\/(json|xml|javascript))(\s*;.*)?$/
 /** API Gateway HTTP APIs pass only text/*, JSON, XML and JavaScript bodies as text; all else is base64. */
 export const isTextContentType = (ct: string | undefined): boolean => !!ct && TEXT_TYPES.test(ct.trim());
 
-const lambdaContext = (name: string): Context =>
-  ({
+/** A Lambda context whose remaining time counts down from `timeoutSeconds`, like the real one. */
+const lambdaContext = (name: string, timeoutSeconds = 30): Context => {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  return {
     callbackWaitsForEmptyEventLoop: true,
     functionName: name,
     functionVersion: '$LATEST',
@@ -82,11 +84,12 @@ const lambdaContext = (name: string): Context =>
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${name}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
-  }) as Context;
+  } as Context;
+};
 
 function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   return new Promise((ok, fail) => {
@@ -202,6 +205,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       SNS_TOPIC_ARNS: env['SNS_TOPIC_ARNS'] ?? LOCAL_SNS_TOPIC_ARN,
       [QUEUES.followUp.urlEnv]: queues.followUp.url,
       [QUEUES.ingest.urlEnv]: queues.ingest.url,
+      [QUEUES.followUp.dlqUrlEnv]: queues.followUp.dlqUrl,
+      [QUEUES.ingest.dlqUrlEnv]: queues.ingest.dlqUrl,
     });
     const runtime = createRuntime(config, clients, opts.overrides?.(clients) ?? {});
     const get = () => Promise.resolve(runtime);
@@ -217,7 +222,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         // Like API Gateway: a request no route matches never reaches a function.
         if (matched.kind !== 'match') return gatewayError(res, 404, 'Not Found');
         const event = toEvent(req, body, matched.route, matched.params);
-        const result = await handlers[matched.route.fn](event, lambdaContext(`support-${matched.route.fn}`));
+        const timeout = matched.route.fn === 'webhook' ? WEBHOOK_TIMEOUT_SECONDS : 30;
+        const result = await handlers[matched.route.fn](event, lambdaContext(`support-${matched.route.fn}`, timeout));
         send(res, result);
       })().catch((e: unknown) => {
         runtime.deps.log.error('local gateway error', { error: String(e) });
@@ -282,7 +288,7 @@ async function pollQueue(
       const messages = r.Messages ?? [];
       if (messages.length === 0) continue;
       const event: SQSEvent = { Records: messages.map((m) => toRecord(m, queue)) };
-      const out = await worker(event, lambdaContext('support-worker'));
+      const out = await worker(event, lambdaContext('support-worker', WORKER_TIMEOUT_SECONDS));
       const failed = new Set((out?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
       const done = messages.filter((m) => !failed.has(m.MessageId!));
       if (done.length) {
@@ -321,7 +327,7 @@ function toRecord(m: SqsMessage, queue: LocalQueue): SQSEvent['Records'][number]
     ),
     md5OfBody: m.MD5OfBody ?? '',
     eventSource: 'aws:sqs',
-    eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queue.spec.name}`,
+    eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queue.url.split("/").pop()}`,
     awsRegion: 'us-east-1',
   };
 }

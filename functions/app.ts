@@ -3,11 +3,12 @@ import { ulid } from 'ulid';
 import { EmfMetrics } from './adapters/metrics.ts';
 import { createLogger } from './adapters/logger.ts';
 import { DynamoTicketStore } from './adapters/dynamo-store.ts';
-import { SqsJobQueue, SqsParkingQueue } from './adapters/sqs-queue.ts';
+import { SqsDeadLetters, SqsJobQueue, SqsParkingQueue } from './adapters/sqs-queue.ts';
 import { TwilioSender } from './adapters/twilio-sender.ts';
 import { MessageBirdSender, MetaSender, TelegramSender, VonageSender, XSender } from './adapters/senders.ts';
-import type { HttpFetcher, Sender } from './core/ports.ts';
+import { HttpNotFoundError, type HttpFetcher, type Sender } from './core/ports.ts';
 import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { S3AttachmentStore } from './adapters/attachments.ts';
 import { SesEmailSender } from './adapters/email-sender.ts';
 import { readSecretString, sharedClients, type AwsClients } from './adapters/clients.ts';
@@ -26,16 +27,18 @@ export function createRuntime(config: Config, clients: AwsClients, overrides: Pa
     store: new DynamoTicketStore(clients.dynamo, config.tableName, config.dedupeTtlDays),
     jobs: new SqsJobQueue(clients.sqs, config.followUpQueueUrl),
     parking: new SqsParkingQueue(clients.sqs, config.ingestQueueUrl),
+    deadLetters: new SqsDeadLetters(clients.sqs, config.dlqUrls),
     metrics: new EmfMetrics(config.metricsNamespace),
     senders: createSenders(config, clients),
     attachments: new S3AttachmentStore(clients.s3, config.attachmentsBucket),
     http: createHttpFetcher(config),
     clock: { now: () => new Date() },
-    ids: { newId: () => ulid() },
+    ids: { newId: () => ulid(), token: () => randomBytes(16).toString('hex') },
     log: createLogger(),
     settings: {
       slaFirstResponseSeconds: config.slaFirstResponseSeconds,
       autoAck: config.autoAck,
+      automationRateLimitPerHour: config.automationRateLimitPerHour,
       dedupeTtlDays: config.dedupeTtlDays,
     },
     ...overrides,
@@ -76,7 +79,11 @@ export function createHttpFetcher(config: Config): HttpFetcher {
         if (new URL(url).searchParams.get('Action') === 'ConfirmSubscription') return '<ConfirmSubscriptionResponse/>';
       }
       const res = await fetch(url, { signal: AbortSignal.timeout(5_000), redirect: 'error' });
-      if (!res.ok) throw new Error(`GET ${new URL(url).host} answered ${res.status}`);
+      if (!res.ok) {
+        // A definite "no such resource" is distinguishable from a failure worth retrying.
+        if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) throw new HttpNotFoundError(new URL(url).host, res.status);
+        throw new Error(`GET ${new URL(url).host} answered ${res.status}`);
+      }
       return res.text();
     },
   };

@@ -78,6 +78,32 @@ export const SECRET_NAMES = [
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
+/**
+ * The checks every provider secret passes, wherever it comes from (environment or the deployed
+ * secret): not blank, no surrounding whitespace (a pasted newline would fail every signature), and
+ * the provider's own format where it has one.
+ */
+const secretValue = (name: SecretName): z.ZodString => {
+  const base = z
+    .string()
+    .min(1)
+    .max(4096)
+    .refine((v) => v.trim() === v, 'has leading or trailing whitespace');
+  switch (name) {
+    case 'TELEGRAM_SECRET_TOKEN':
+      return base.regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -');
+    case 'SENDGRID_BASIC_AUTH':
+    case 'POSTMARK_BASIC_AUTH':
+      return base.regex(/^[^:]+:.+$/, 'must be "user:password"');
+    case 'SENDGRID_PUBLIC_KEY':
+      return base.regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be the base64 DER public key');
+    case 'TWILIO_ACCOUNT_SID':
+      return base.regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits');
+    default:
+      return base;
+  }
+};
+
 /** Local development defaults. They only apply when STAGE=local (set by `npm start` and the tests). */
 export const LOCAL_DEFAULTS = {
   TWILIO_AUTH_TOKEN: 'local-twilio-auth-token',
@@ -111,16 +137,14 @@ export const EnvSchema = z.object({
   TABLE_NAME: z.string().min(3).default(TABLE.defaultName),
   [QUEUES.followUp.urlEnv]: z.url().optional(),
   [QUEUES.ingest.urlEnv]: z.url().optional(),
+  [QUEUES.followUp.dlqUrlEnv]: z.url().optional(),
+  [QUEUES.ingest.dlqUrlEnv]: z.url().optional(),
   PROVIDER_SECRETS_ARN: z.string().optional(),
-  ...(Object.fromEntries(SECRET_NAMES.map((n) => [n, z.string().min(1).optional()])) as Record<SecretName, z.ZodOptional<z.ZodString>>),
+  ...(Object.fromEntries(SECRET_NAMES.map((n) => [n, secretValue(n).optional()])) as Record<SecretName, z.ZodOptional<z.ZodString>>),
   ...(Object.fromEntries(Object.entries(API_BASE_DEFAULTS).map(([k, v]) => [k, z.url({ protocol: /^https?$/ }).default(v)])) as Record<
     ApiBaseName,
     z.ZodDefault<z.ZodURL>
   >),
-  TELEGRAM_SECRET_TOKEN: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{1,256}$/, 'must be 1-256 characters of A-Z, a-z, 0-9, _ and -')
-    .optional(),
   MAX_SIGNATURE_AGE_SECONDS: z.coerce.number().int().min(30).max(86400).default(300),
   MAILGUN_MAX_AGE_SECONDS: z.coerce.number().int().min(10).max(86400).default(300),
   SNS_TOPIC_ARNS: z
@@ -137,6 +161,8 @@ export const EnvSchema = z.object({
   METRICS_NAMESPACE: z.string().min(1).default('SupportDesk'),
   SLA_FIRST_RESPONSE_SECONDS: jsonString(SlaSchema).optional(),
   AUTO_ACK_ENABLED: boolish.default(true),
+  /** Automated messages (acknowledgements, later surveys and reminders) one address may get per hour. */
+  AUTOMATION_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(0).max(1000).default(5),
   AUTO_ACK_TEXT: z
     .string()
     .min(1)
@@ -147,7 +173,11 @@ export const EnvSchema = z.object({
 /** Provider secrets and API keys: from the env locally, from Secrets Manager when deployed. */
 export const SecretsSchema = z
   .object({
-    ...(Object.fromEntries(SECRET_NAMES.map((n) => [n, z.string().min(1).optional()])) as Record<SecretName, z.ZodOptional<z.ZodString>>),
+    // "" (or null) in the secret means "not configured" for that provider, like an empty env var.
+    ...(Object.fromEntries(SECRET_NAMES.map((n) => [n, z.union([z.literal(''), z.null(), secretValue(n)]).optional()])) as Record<
+      SecretName,
+      z.ZodOptional<z.ZodUnion<[z.ZodLiteral<''>, z.ZodNull, z.ZodString]>>
+    >),
     API_KEYS: ApiKeysSchema.optional(),
   })
   .loose();
@@ -159,6 +189,8 @@ export interface Config {
   readonly tableName: string;
   readonly followUpQueueUrl: string;
   readonly ingestQueueUrl: string;
+  /** DLQ URLs by queue; where one is missing a permanent failure is retried until SQS moves it. */
+  readonly dlqUrls: Readonly<Partial<Record<'followUp' | 'ingest', string>>>;
   readonly metricsNamespace: string;
   /** Provider secrets by name; undefined when not configured. */
   readonly secrets: Readonly<Partial<Record<SecretName, string>>>;
@@ -174,6 +206,7 @@ export interface Config {
   readonly apiKeys: z.infer<typeof ApiKeysSchema>;
   readonly slaFirstResponseSeconds: Readonly<Record<Channel, number>>;
   readonly autoAck: { readonly enabled: boolean; readonly text: string };
+  readonly automationRateLimitPerHour: number;
   readonly dedupeTtlDays: number;
   readonly providerSecretsArn?: string;
 }
@@ -189,38 +222,50 @@ const describe = (error: z.ZodError): string =>
   error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
 
 export function parseEnv(env: Record<string, string | undefined>): z.infer<typeof EnvSchema> {
-  const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const r = EnvSchema.safeParse(clean);
+  const r = EnvSchema.safeParse(cleanEnv(env));
   if (!r.success) throw new ConfigError(`Invalid configuration: ${describe(r.error)}`);
   return r.data;
 }
 
-/** Build the config from the env and (when deployed) the provider secret's JSON. */
-export function buildConfig(env: Record<string, string | undefined>, secretJson?: string): Config {
-  const e = parseEnv(env);
-  let secrets: z.infer<typeof SecretsSchema> = {};
-  if (secretJson !== undefined) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(secretJson);
-    } catch {
-      throw new ConfigError('Invalid configuration: the provider secret is not valid JSON');
-    }
-    const r = SecretsSchema.safeParse(raw);
-    if (!r.success) throw new ConfigError(`Invalid configuration in the provider secret: ${describe(r.error)}`);
-    secrets = r.data;
+const cleanEnv = (env: Record<string, string | undefined>) => Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+
+/** The provider secret's JSON, checked like the environment; the problems are named, not thrown. */
+function parseSecret(secretJson: string | undefined, problems: string[]): z.infer<typeof SecretsSchema> {
+  if (secretJson === undefined) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(secretJson);
+  } catch {
+    problems.push('the provider secret is not valid JSON');
+    return {};
   }
+  const r = SecretsSchema.safeParse(raw);
+  if (r.success) return r.data;
+  problems.push(...r.error.issues.map((i) => `provider secret ${i.path.join('.') || '(root)'}: ${i.message}`));
+  return {};
+}
+
+/** Build the config from the env and (when deployed) the provider secret's JSON; every bad variable is named at once. */
+export function buildConfig(env: Record<string, string | undefined>, secretJson?: string): Config {
+  const problems: string[] = [];
+  const parsedEnv = EnvSchema.safeParse(cleanEnv(env));
+  if (!parsedEnv.success) problems.push(describe(parsedEnv.error));
+  const secrets = parseSecret(secretJson, problems);
+  if (!parsedEnv.success || problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  const e = parsedEnv.data;
   const local = e.STAGE === 'local';
   const followUpQueueUrl = e[QUEUES.followUp.urlEnv];
   const ingestQueueUrl = e[QUEUES.ingest.urlEnv];
   if (!followUpQueueUrl || !ingestQueueUrl) {
     throw new ConfigError(`Invalid configuration: ${QUEUES.followUp.urlEnv} and ${QUEUES.ingest.urlEnv} are required`);
   }
+  // Per variable: set in the secret wins; an empty value (secret or env) means "not configured" and
+  // takes no local default, so that provider's route answers 503 while the others keep working.
   const resolved: Partial<Record<SecretName, string>> = {};
   for (const name of SECRET_NAMES) {
     const fallback = local ? (LOCAL_DEFAULTS as Partial<Record<SecretName, string>>)[name] : undefined;
-    const v = secrets[name] ?? e[name] ?? fallback;
-    if (v !== undefined) resolved[name] = v;
+    const v = name in secrets ? secrets[name] || undefined : env[name] === '' ? undefined : (e[name] ?? fallback);
+    if (v) resolved[name] = v;
   }
   const apiBaseUrls = Object.fromEntries(
     Object.keys(API_BASE_DEFAULTS).map((k) => [k, e[k as ApiBaseName].replace(/\/+$/, '')]),
@@ -234,6 +279,10 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
     tableName: e.TABLE_NAME,
     followUpQueueUrl,
     ingestQueueUrl,
+    dlqUrls: {
+      ...(e[QUEUES.followUp.dlqUrlEnv] ? { followUp: e[QUEUES.followUp.dlqUrlEnv] } : {}),
+      ...(e[QUEUES.ingest.dlqUrlEnv] ? { ingest: e[QUEUES.ingest.dlqUrlEnv] } : {}),
+    },
     metricsNamespace: e.METRICS_NAMESPACE,
     secrets: resolved,
     apiBaseUrls,
@@ -247,6 +296,7 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
     apiKeys,
     slaFirstResponseSeconds: e.SLA_FIRST_RESPONSE_SECONDS ?? DEFAULT_SLA,
     autoAck: { enabled: e.AUTO_ACK_ENABLED, text: e.AUTO_ACK_TEXT },
+    automationRateLimitPerHour: e.AUTOMATION_RATE_LIMIT_PER_HOUR,
     dedupeTtlDays: DEDUPE_TTL_DAYS,
     ...(e.PROVIDER_SECRETS_ARN ? { providerSecretsArn: e.PROVIDER_SECRETS_ARN } : {}),
   };

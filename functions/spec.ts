@@ -72,6 +72,8 @@ export interface QueueSpec {
   readonly retentionDays: number;
   /** Env var under which handlers find this queue's URL. */
   readonly urlEnv: string;
+  /** Env var with its DLQ's URL: jobs that can never succeed go there at once, with the reason. */
+  readonly dlqUrlEnv: string;
 }
 
 export const QUEUES = {
@@ -82,6 +84,7 @@ export const QUEUES = {
     maxReceiveCount: 5,
     retentionDays: 14,
     urlEnv: 'FOLLOWUP_QUEUE_URL',
+    dlqUrlEnv: 'FOLLOWUP_DLQ_URL',
   },
   /** Verified events parked because the store failed; the worker ingests them later. */
   ingest: {
@@ -90,6 +93,7 @@ export const QUEUES = {
     maxReceiveCount: 10,
     retentionDays: 14,
     urlEnv: 'INGEST_QUEUE_URL',
+    dlqUrlEnv: 'INGEST_DLQ_URL',
   },
 } as const satisfies Record<string, QueueSpec>;
 
@@ -117,6 +121,45 @@ export const MAX_WEBHOOK_BYTES = 4 * 1024 * 1024;
  * always fit both.
  */
 export const INLINE_BODY_LIMIT_BYTES = 64 * 1024;
+
+/**
+ * Bounds on what one email may carry. Every parser reads at most these; a webhook over a limit
+ * answers 413 (or 400) with the limit named, never 200 with something cut off. What must be cut to
+ * fit one DynamoDB item is cut deterministically and recorded (`email.truncated`); the whole raw
+ * message is never lost (large bodies go to the bucket, see INLINE_BODY_LIMIT_BYTES).
+ */
+export const EMAIL_LIMITS = {
+  /** Attachments one email may carry; more is a 413. */
+  maxAttachments: 100,
+  /** multipart/form-data: fields, files and parts one webhook may carry. */
+  maxFormFields: 200,
+  maxFormFiles: 100,
+  maxFormParts: 300,
+  /** Subject kept in the item (characters); the full one stays in the raw message. */
+  maxSubjectChars: 998,
+  /** Addresses kept (characters each); longer ones are refused as invalid. */
+  maxAddressChars: 320,
+  /** Cc / participants kept on a message or ticket. */
+  maxCc: 50,
+  /** References kept for threading (newest). */
+  maxReferences: 50,
+  /** A Message-ID / In-Reply-To longer than this is replaced by `sha256:<hex>@hashed.invalid`. */
+  maxMessageIdChars: 512,
+  /** How much of a body the reply stripper and the preview read (bytes). */
+  maxPreviewInputBytes: 16 * 1024,
+  /** How much HTML the text rendering reads (bytes); beyond it a plain linear tag strip is used. */
+  maxHtmlRenderBytes: 512 * 1024,
+} as const;
+
+/**
+ * Webhooks answer within this many milliseconds of their deadline whatever the batch size: items
+ * still unapplied when the time budget runs low are parked on the ingest queue (durable) first.
+ */
+export const WEBHOOK_DEADLINE_RESERVE_MS = 2_000;
+/** Webhook Lambda timeout (and the local gateway's deadline for one request). */
+export const WEBHOOK_TIMEOUT_SECONDS = 10;
+/** Items of one batch applied at once. */
+export const WEBHOOK_ITEM_CONCURRENCY = 8;
 
 /** Worker batch size from the event source mapping (and the local poller). */
 export const WORKER_BATCH_SIZE = 10;

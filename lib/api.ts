@@ -5,9 +5,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ROUTES, type FunctionName } from '../functions/spec.ts';
+import { DEFAULT_THROTTLE, type ThrottleSettings } from './settings.ts';
 
 export interface HttpApiProps {
   readonly functions: Readonly<Record<FunctionName, lambda.IFunction>>;
+  /** Per-route throttling for the webhook routes and for the API routes (defaults in lib/settings.ts). */
+  readonly throttle?: Readonly<Record<FunctionName, ThrottleSettings>>;
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -25,8 +28,9 @@ export class SupportHttpApi extends Construct {
       webhook: new HttpLambdaIntegration('WebhookIntegration', props.functions.webhook),
       api: new HttpLambdaIntegration('ApiIntegration', props.functions.api),
     } satisfies Record<FunctionName, HttpLambdaIntegration>;
+    const routes: apigw.HttpRoute[] = [];
     for (const r of ROUTES) {
-      this.api.addRoutes({ path: r.path, methods: [apigw.HttpMethod[r.method]], integration: integrations[r.fn] });
+      routes.push(...this.api.addRoutes({ path: r.path, methods: [apigw.HttpMethod[r.method]], integration: integrations[r.fn] }));
     }
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
@@ -43,7 +47,20 @@ export class SupportHttpApi extends Construct {
         integrationError: '$context.integrationErrorMessage',
       }),
     };
-    stage.defaultRouteSettings = { throttlingBurstLimit: 2000, throttlingRateLimit: 1000 };
+    // Throttling per route key: webhook routes (unauthenticated at the gateway) and API routes each
+    // get their own limits, so neither can use up the other's. The stage default (the lower of the
+    // two) only applies to a route without its own settings.
+    const throttle = props.throttle ?? DEFAULT_THROTTLE;
+    stage.defaultRouteSettings = {
+      throttlingRateLimit: Math.min(throttle.webhook.rateLimit, throttle.api.rateLimit),
+      throttlingBurstLimit: Math.min(throttle.webhook.burstLimit, throttle.api.burstLimit),
+    };
+    // routeSettings is raw JSON in CloudFormation (keyed by route key): CDK does not rename its fields.
+    stage.routeSettings = Object.fromEntries(
+      ROUTES.map((r) => [`${r.method} ${r.path}`, { ThrottlingRateLimit: throttle[r.fn].rateLimit, ThrottlingBurstLimit: throttle[r.fn].burstLimit }]),
+    );
+    // API Gateway rejects route settings for a route key that does not exist yet.
+    stage.node.addDependency(...routes);
 
     NagSuppressions.addResourceSuppressions(
       this.api,

@@ -5,6 +5,7 @@ import { DataStore } from './data.ts';
 import { Functions } from './functions.ts';
 import { Observability } from './observability.ts';
 import { Queues } from './queues.ts';
+import { resolveSettings, type SettingsInput } from './settings.ts';
 import { AttachmentStorage } from './storage.ts';
 
 export interface SupportStackProps extends StackProps {
@@ -14,8 +15,17 @@ export interface SupportStackProps extends StackProps {
   readonly environment?: Readonly<Record<string, string>>;
   /** SNS topics (SES receipt notifications) the /webhooks/ses route accepts. */
   readonly snsTopicArns?: readonly string[];
-  /** SES identities the worker may send email from. */
+  /**
+   * SES identity ARNs the worker may send email from (default: the `sesIdentityArns` context).
+   * With neither these nor `sesIdentities`, outbound email is off (EMAIL_SENDER=none, no SES grant).
+   */
   readonly sesIdentityArns?: readonly string[];
+  /** SES domains or addresses of this stack's account and region (default: the `sesIdentities` context). */
+  readonly sesIdentities?: readonly string[];
+  /** Per-route throttling (default: the `*Throttle*` context, then lib/settings.ts). */
+  readonly throttle?: SettingsInput['throttle'];
+  /** Reserved concurrency per function (default: the `*ReservedConcurrency` context; unset). */
+  readonly reservedConcurrency?: SettingsInput['reservedConcurrency'];
 }
 
 export class SupportStack extends Stack {
@@ -27,6 +37,12 @@ export class SupportStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SupportStackProps = {}) {
     super(scope, id, props);
+    // Validated before anything is built: a bad context value fails synth naming its key.
+    const settings = resolveSettings(this.node, props);
+    const sesIdentityArns = [
+      ...settings.sesIdentityArns,
+      ...settings.sesIdentities.map((identity) => this.formatArn({ service: 'ses', resource: 'identity', resourceName: identity })),
+    ];
     const namespace = props.metricsNamespace ?? 'SupportDesk';
     this.data = new DataStore(this, 'Data');
     this.queues = new Queues(this, 'Queues');
@@ -36,13 +52,15 @@ export class SupportStack extends Stack {
       queues: this.queues,
       storage: this.storage,
       ...(props.snsTopicArns ? { snsTopicArns: props.snsTopicArns } : {}),
-      ...(props.sesIdentityArns ? { sesIdentityArns: props.sesIdentityArns } : {}),
+      sesIdentityArns,
+      reservedConcurrency: settings.reservedConcurrency,
       metricsNamespace: namespace,
       ...(props.publicBaseUrl ? { publicBaseUrl: props.publicBaseUrl } : {}),
       ...(props.environment ? { environment: props.environment } : {}),
     });
     this.httpApi = new SupportHttpApi(this, 'Api', {
       functions: { webhook: this.functions.webhook, api: this.functions.api },
+      throttle: settings.throttle,
     });
     if (!props.publicBaseUrl) {
       // Without a custom domain, providers call the API's own URL: that is what Twilio signs.

@@ -5,6 +5,16 @@ import type { AttachmentStore } from '../core/ports.ts';
 
 export const DOWNLOAD_URL_TTL_SECONDS = 300;
 
+/**
+ * `attachment; filename="<ASCII>"; filename*=UTF-8''<name>` (RFC 6266). Tolerates any stored name,
+ * lone surrogates included (repaired to U+FFFD), so a read never fails on stored data.
+ */
+export function contentDisposition(filename: string | undefined): string {
+  const name = (filename ?? 'attachment').slice(0, 200).toWellFormed().replace(/[\u0000-\u001f\u007f]/g, '') || 'attachment';
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
 export class S3AttachmentStore implements AttachmentStore {
   readonly #s3: S3Client;
   readonly #bucket: string;
@@ -26,10 +36,9 @@ export class S3AttachmentStore implements AttachmentStore {
   }
 
   downloadUrl(key: string, filename: string | undefined): Promise<string> {
-    const safeName = (filename ?? 'attachment').replace(/["\\\r\n]/g, '_');
     return getSignedUrl(
       this.#s3,
-      new GetObjectCommand({ Bucket: this.#bucket, Key: key, ResponseContentDisposition: `attachment; filename="${safeName}"` }),
+      new GetObjectCommand({ Bucket: this.#bucket, Key: key, ResponseContentDisposition: contentDisposition(filename) }),
       { expiresIn: DOWNLOAD_URL_TTL_SECONDS },
     );
   }

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../core/errors.ts';
 import { activitySortKey, channelPartition, mergePages, shardOf, statusPartition } from '../core/listing.ts';
-import { DuplicateError, type IngestContext, type IngestWrite, type ListQuery, type TicketStore } from '../core/ports.ts';
+import { DuplicateError, PermanentError, type IngestContext, type IngestWrite, type ListQuery, type TicketStore } from '../core/ports.ts';
 import { ticketIdFromSubject } from '../core/email.ts';
 import { DELIVERY_RANK, type ThreadedBy, type Contact, type IdentityLink, type InboundMessage, type Message, type MessageEdit, type QueuedJob, type StatusUpdate, type Ticket } from '../core/types.ts';
 import { TABLE } from '../spec.ts';
@@ -30,6 +30,7 @@ export const keys = {
   contact: (id: string) => ({ PK: `CONTACT#${id}`, SK: 'CONTACT' }),
   /** RFC Message-ID (ours or the customer's) -> ticket, for email threading. */
   emailMessageId: (id: string) => ({ PK: `MSGID#${id.toLowerCase()}`, SK: 'MSGID' }),
+  rate: (key: string, windowStart: string) => ({ PK: `RATE#${key}#${windowStart}`, SK: 'RATE' }),
   nonce: (scope: string, value: string) => ({ PK: `NONCE#${scope}#${value}`, SK: 'NONCE' }),
   identity: (kind: string, value: string) => ({ PK: `IDENTITY#${kind}#${value}`, SK: 'IDENTITY' }),
 };
@@ -71,6 +72,11 @@ const msgIdItem = (m: Message): Item => ({
   messageId: m.id,
 });
 
+/** A Message-ID, once mapped to a ticket, is never re-pointed: first writer wins. */
+const msgIdPut = (table: string, m: Message): TxItem => ({
+  Put: { TableName: table, Item: msgIdItem(m), ConditionExpression: 'attribute_not_exists(PK)' },
+});
+
 const pmsgItem = (provider: string, m: Message): Item => ({
   ...keys.providerMessage(provider, m.providerMessageId!),
   type: 'pmsg',
@@ -78,6 +84,13 @@ const pmsgItem = (provider: string, m: Message): Item => ({
   messageId: m.id,
   createdAt: m.createdAt,
 });
+
+/**
+ * DynamoDB's ValidationException (an item over 400 KB, a key over its size limit, a malformed
+ * value) is deterministic: retrying can never help, so it becomes a PermanentError.
+ */
+const permanentIfInvalid = (e: unknown): unknown =>
+  (e as { name?: string }).name === 'ValidationException' ? new PermanentError('store_rejected_item', `DynamoDB refused the write: ${(e as Error).message}`.slice(0, 500)) : e;
 
 const ttl = (days: number, now = Date.now()): number => Math.floor(now / 1000) + days * 86400;
 
@@ -93,15 +106,22 @@ export class DynamoTicketStore implements TicketStore {
   }
 
   async #get(key: Item): Promise<Item | undefined> {
-    const r = await this.#doc.send(new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true }));
-    return r.Item;
+    try {
+      const r = await this.#doc.send(new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true }));
+      return r.Item;
+    } catch (e) {
+      throw permanentIfInvalid(e);
+    }
   }
 
   async getIngestContext(msg: InboundMessage, dedupeKey: string): Promise<IngestContext> {
-    const [dedupe, thread, identity] = await Promise.all([
+    const none = Promise.resolve(undefined);
+    const [dedupe, thread, identity, ownProviderId, ownMsgId] = await Promise.all([
       this.#get(keys.dedupe(dedupeKey)),
       this.#get(keys.thread(msg.provider, msg.channel, msg.threadKey)),
       this.#get(keys.identity(msg.identity.kind, msg.identity.value)),
+      this.#get(keys.providerMessage(msg.provider, msg.providerMessageId)),
+      msg.email?.messageId ? this.#get(keys.emailMessageId(msg.email.messageId)) : none,
     ]);
     if (dedupe) {
       return {
@@ -114,12 +134,14 @@ export class DynamoTicketStore implements TicketStore {
     }
     const pointer = thread?.['ticketId'] as string | undefined;
     const [pointed, contact, byEmail] = await Promise.all([
-      pointer ? this.getTicket(pointer) : Promise.resolve(undefined),
-      identity ? this.#get(keys.contact(identity['contactId'] as string)) : Promise.resolve(undefined),
-      msg.email ? this.#emailThread(msg) : Promise.resolve(undefined),
+      pointer ? this.getTicket(pointer) : none,
+      identity ? this.#get(keys.contact(identity['contactId'] as string)) : none,
+      msg.email ? this.#emailThread(msg) : none,
     ]);
     const ticket = byEmail?.ticket ?? pointed;
     return {
+      ...(ownMsgId ? { messageIdTaken: true } : {}),
+      ...(ownProviderId ? { providerIdTaken: true } : {}),
       ...(pointer ? { threadPointer: pointer } : {}),
       ...(ticket ? { threadTicket: ticket, threadedBy: byEmail?.by ?? 'thread-key' } : {}),
       ...(contact ? { contact: strip<Contact>(contact) } : {}),
@@ -161,12 +183,6 @@ export class DynamoTicketStore implements TicketStore {
         },
       },
       { Put: { TableName: this.#table, Item: messageItem(w.message), ConditionExpression: 'attribute_not_exists(PK)' } },
-      {
-        Put: {
-          TableName: this.#table,
-          Item: pmsgItem(w.provider, w.message),
-        },
-      },
       w.expectedTicketVersion === undefined
         ? { Put: { TableName: this.#table, Item: ticketItem(w.ticket), ConditionExpression: 'attribute_not_exists(PK)' } }
         : {
@@ -178,7 +194,9 @@ export class DynamoTicketStore implements TicketStore {
             },
           },
     ];
-    if (w.message.email?.messageId) items.push({ Put: { TableName: this.#table, Item: msgIdItem(w.message) } });
+    // Provider ids and Message-IDs come from outside: they index a message once and are never re-pointed.
+    if (w.indexProviderId) items.push({ Put: { TableName: this.#table, Item: pmsgItem(w.provider, w.message), ConditionExpression: 'attribute_not_exists(PK)' } });
+    if (w.indexMessageId && w.message.email?.messageId) items.push(msgIdPut(this.#table, w.message));
     if (w.thread) {
       const t = w.thread;
       items.push({
@@ -214,13 +232,15 @@ export class DynamoTicketStore implements TicketStore {
     } catch (e) {
       if (e instanceof TransactionCanceledException) {
         const reasons = e.CancellationReasons ?? [];
+        const invalid = reasons.find((r) => r.Code === 'ValidationError');
+        if (invalid) throw new PermanentError('store_rejected_item', `DynamoDB refused the write: ${invalid.Message ?? 'validation error'}`.slice(0, 500));
         if (duplicateIndex !== undefined && reasons[duplicateIndex]?.Code === 'ConditionalCheckFailed') throw new DuplicateError();
         if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) {
           throw new ConflictError('transaction lost a race');
         }
       }
       if ((e as { name?: string }).name === 'TransactionConflictException') throw new ConflictError('transaction conflict');
-      throw e;
+      throw permanentIfInvalid(e);
     }
   }
 
@@ -291,24 +311,25 @@ export class DynamoTicketStore implements TicketStore {
     return mergePages(pages, q.limit);
   }
 
-  async appendMessage(args: { ticket: Ticket; expectedVersion: number; message: Message; idempotencyKey?: string }): Promise<void> {
+  async appendMessage(args: { ticket: Ticket; expectedVersion: number; message: Message; idempotency?: { key: string; requestHash: string } }): Promise<void> {
     const items: TxItem[] = [];
-    if (args.idempotencyKey) {
+    if (args.idempotency) {
       items.push({
         Put: {
           TableName: this.#table,
           Item: {
-            ...keys.idempotency(args.idempotencyKey),
+            ...keys.idempotency(args.idempotency.key),
             type: 'idempotency',
             ticketId: args.ticket.id,
             messageId: args.message.id,
+            requestHash: args.idempotency.requestHash,
             expiresAt: ttl(1),
           },
           ConditionExpression: 'attribute_not_exists(PK)',
         },
       });
     }
-    if (args.message.email?.messageId) items.push({ Put: { TableName: this.#table, Item: msgIdItem(args.message) } });
+    if (args.message.email?.messageId) items.push(msgIdPut(this.#table, args.message));
     items.push(
       { Put: { TableName: this.#table, Item: messageItem(args.message), ConditionExpression: 'attribute_not_exists(PK)' } },
       {
@@ -320,7 +341,7 @@ export class DynamoTicketStore implements TicketStore {
         },
       },
     );
-    await this.#transact(items, args.idempotencyKey ? 0 : undefined);
+    await this.#transact(items, args.idempotency ? 0 : undefined);
   }
 
   async updateTicket(ticket: Ticket, expectedVersion: number): Promise<void> {
@@ -407,7 +428,7 @@ export class DynamoTicketStore implements TicketStore {
       return 'applied';
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) return 'stale';
-      throw e;
+      throw permanentIfInvalid(e);
     }
   }
 
@@ -438,7 +459,7 @@ export class DynamoTicketStore implements TicketStore {
       return 'applied';
     } catch (e) {
       if (e instanceof ConditionalCheckFailedException) return 'stale';
-      throw e;
+      throw permanentIfInvalid(e);
     }
   }
 
@@ -485,8 +506,29 @@ export class DynamoTicketStore implements TicketStore {
     }
   }
 
+  async consumeRateLimit(key: string, windowStart: string, windowSeconds: number, limit: number): Promise<boolean> {
+    if (limit <= 0) return false;
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: keys.rate(key, windowStart),
+          UpdateExpression: 'ADD used :one SET expiresAt = if_not_exists(expiresAt, :exp)',
+          ConditionExpression: 'attribute_not_exists(used) OR used < :limit',
+          ExpressionAttributeValues: { ':one': 1, ':limit': limit, ':exp': Math.floor(Date.parse(windowStart) / 1000) + 2 * windowSeconds },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw e;
+    }
+  }
+
   async getIdempotentResult(key: string): Promise<{ ticketId: string; messageId: string } | undefined> {
     const item = await this.#get(keys.idempotency(key));
-    return item ? { ticketId: item['ticketId'] as string, messageId: item['messageId'] as string } : undefined;
+    return item
+      ? { ticketId: item['ticketId'] as string, messageId: item['messageId'] as string, ...(item['requestHash'] ? { requestHash: item['requestHash'] as string } : {}) }
+      : undefined;
   }
 }

@@ -12,13 +12,16 @@ import type { Message, Ticket } from '../core/types.ts';
 export async function composeReply(ticket: Ticket, message: Message, history: readonly Message[], fromOverride?: string): Promise<Buffer> {
   const ids = history.flatMap((m) => (m.email?.messageId && m.id !== message.id ? [m.email.messageId] : []));
   const lastInbound = [...history].reverse().find((m) => m.direction === 'inbound' && m.email?.messageId);
+  const cc = message.automated ? [] : (message.email?.cc ?? ticket.participants ?? []);
   const composer = new MailComposer({
     from: fromOverride ?? ticket.inboxAddress,
     to: ticket.customerAddress,
-    ...(ticket.participants?.length ? { cc: [...ticket.participants] } : {}),
+    // Cc as recorded on the message when it was written (none on automated messages, ever).
+    ...(cc.length ? { cc: [...cc] } : {}),
     subject: message.email?.subject ?? replySubject(ticket.subject, ticket.id),
     text: message.text,
-    messageId: `<${message.email?.messageId ?? outboundMessageId(ticket, message.id)}>`,
+    // Always set when the message was created; the fallback only covers messages stored before that.
+    messageId: `<${message.email?.messageId ?? outboundMessageId(ticket, `${message.id}.${ticket.id}`)}>`,
     ...(lastInbound?.email?.messageId ? { inReplyTo: `<${lastInbound.email.messageId}>` } : {}),
     ...(ids.length ? { references: ids.slice(-20).map((i) => `<${i}>`) } : {}),
     headers: { 'Auto-Submitted': message.automated ? 'auto-replied' : 'no', 'X-Ticket-Id': ticket.id },

@@ -14,6 +14,10 @@ export const METRIC = {
   ItemsSkipped: 'ItemsSkipped',
   StatusUpdates: 'StatusUpdates',
   MessagesEdited: 'MessagesEdited',
+  /** An automated message not sent: rate-limited, or the sender failed authentication. */
+  AutomationSuppressed: 'AutomationSuppressed',
+  /** A worker job that can never succeed (invalid, too large), sent to the DLQ at once. */
+  JobsRejected: 'JobsRejected',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 

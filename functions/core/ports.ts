@@ -15,6 +15,10 @@ export interface IngestContext {
   /** The ticket id the thread pointer holds, if the pointer exists (even if its ticket is gone). */
   readonly threadPointer?: string;
   readonly contact?: Contact;
+  /** The message's email Message-ID already points at a ticket (ours or an earlier mail): never re-point it. */
+  readonly messageIdTaken?: boolean;
+  /** The provider message id already indexes a message (for statuses and edits): never re-point it. */
+  readonly providerIdTaken?: boolean;
 }
 
 /** Everything one ingest writes, committed atomically. */
@@ -29,6 +33,10 @@ export interface IngestWrite {
   /** A contact and its first identity, created for a first-time sender, with how they were linked. */
   readonly newContact?: { readonly contact: Contact; readonly identity: IdentityLink };
   readonly dedupeKey: string;
+  /** Map the message's email Message-ID to its ticket (first writer wins: the write is conditional). */
+  readonly indexMessageId: boolean;
+  /** Index the provider's message id for statuses and edits (conditional: first writer wins). */
+  readonly indexProviderId: boolean;
   /** Follow-ups kept on the dedupe record until they are enqueued, so a retry can finish them. */
   readonly pendingJobs: readonly QueuedJob[];
 }
@@ -57,7 +65,8 @@ export interface TicketStore {
     ticket: Ticket;
     expectedVersion: number;
     message: Message;
-    idempotencyKey?: string;
+    /** An API Idempotency-Key and a hash of the request it names (a reuse with another body is refused). */
+    idempotency?: { readonly key: string; readonly requestHash: string };
   }): Promise<void>;
   /** Update a ticket's fields guarded by version. */
   updateTicket(ticket: Ticket, expectedVersion: number): Promise<void>;
@@ -79,8 +88,13 @@ export interface TicketStore {
    * retry of the same delivery (same binding), false for a replay with anything else.
    */
   claimNonce(scope: string, value: string, ttlSeconds: number, binding: string): Promise<boolean>;
+  /**
+   * Take one unit from a fixed-window counter (`key` within the window starting at `windowStart`);
+   * false when `limit` units were already taken in that window.
+   */
+  consumeRateLimit(key: string, windowStart: string, windowSeconds: number, limit: number): Promise<boolean>;
   /** Look up an API idempotency key: the message it created, if any. */
-  getIdempotentResult(key: string): Promise<{ ticketId: string; messageId: string } | undefined>;
+  getIdempotentResult(key: string): Promise<{ ticketId: string; messageId: string; requestHash?: string } | undefined>;
 }
 
 export class DuplicateError extends Error {
@@ -90,13 +104,32 @@ export class DuplicateError extends Error {
   }
 }
 
+/**
+ * A failure that no retry can fix (an item or key the store can never accept, a job that is not
+ * valid): the work goes to the dead-letter queue at once, with this reason, instead of being retried.
+ */
+export class PermanentError extends Error {
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(message);
+    this.name = 'PermanentError';
+    this.reason = reason;
+  }
+}
+
+/** The DLQs: where work that can never succeed is kept, with why, for an operator. */
+export interface DeadLetters {
+  /** False when no DLQ is configured for that queue (the work is then retried until SQS moves it). */
+  send(queue: 'followUp' | 'ingest', body: string | Job, reason: string, error: string): Promise<boolean>;
+}
+
 export interface JobQueue {
   enqueue(jobs: readonly QueuedJob[]): Promise<void>;
 }
 
 export interface ParkingQueue {
-  /** Park verified work (an inbound message, a status, an edit) for the worker to apply later. */
-  park(job: Job): Promise<void>;
+  /** Park verified work (inbound messages, statuses, edits) for the worker to apply later; throws unless all are queued. */
+  parkAll(jobs: readonly Job[]): Promise<void>;
 }
 
 /** Where email attachments' bytes live. */
@@ -136,6 +169,8 @@ export interface Clock {
 
 export interface IdSource {
   newId(): string;
+  /** An unguessable random token (128 bits, hex), e.g. for our outbound Message-IDs. */
+  token(): string;
 }
 
 export interface Logger {
@@ -149,10 +184,24 @@ export interface HttpFetcher {
   getText(url: string): Promise<string>;
 }
 
+/**
+ * The server answered a GET with a definite 4xx (404, 403, ...: the resource does not exist or is
+ * refused), so retrying will not help. Network failures, 5xx, 408 and 429 are plain Errors.
+ */
+export class HttpNotFoundError extends Error {
+  readonly status: number;
+  constructor(host: string, status: number) {
+    super(`GET ${host} answered ${status}`);
+    this.name = 'HttpNotFoundError';
+    this.status = status;
+  }
+}
+
 export interface CoreDeps {
   readonly store: TicketStore;
   readonly jobs: JobQueue;
   readonly parking: ParkingQueue;
+  readonly deadLetters: DeadLetters;
   readonly metrics: MetricsSink;
   readonly senders: Readonly<Record<string, Sender>>;
   readonly attachments: AttachmentStore;
@@ -167,6 +216,7 @@ export interface CoreSettings {
   /** First-response SLA target per channel, in seconds. */
   readonly slaFirstResponseSeconds: Readonly<Record<Channel, number>>;
   readonly autoAck: { readonly enabled: boolean; readonly text: string };
+  readonly automationRateLimitPerHour: number;
   readonly dedupeTtlDays: number;
 }
 

@@ -116,7 +116,9 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
     };
     metrics.push(count(METRIC.TicketsCreated, dims));
     if (!automated) {
-      if (settings.autoAck.enabled) jobs.push({ job: { kind: 'ack', ticketId: ticket.id }, delaySeconds: 0 });
+      // Never acknowledge a sender the provider could not authenticate: a spoofed From would make us a relay.
+      if (settings.autoAck.enabled && !msg.email?.senderAuthFailed) jobs.push({ job: { kind: 'ack', ticketId: ticket.id }, delaySeconds: 0 });
+      if (settings.autoAck.enabled && msg.email?.senderAuthFailed) metrics.push(count(METRIC.AutomationSuppressed, { ...dims, Reason: 'sender_auth_failed' }));
       jobs.push({
         job: { kind: 'sla-check', ticketId: ticket.id, check: 'first-response', dueAt },
         delaySeconds: delayUntil(now, dueAt),
@@ -151,6 +153,8 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
       ...(thread ? { thread } : {}),
       ...(newContact ? { newContact } : {}),
       dedupeKey: dedupeKeyOf(msg),
+      indexMessageId: message.email?.messageId !== undefined && !ctx.messageIdTaken,
+      indexProviderId: !ctx.providerIdTaken,
       pendingJobs: jobs,
     },
     jobs,
@@ -189,6 +193,8 @@ export function planReply(
   input: { text: string; author?: string | undefined },
   messageId: string,
   now: Date,
+  /** Random token for our email Message-ID (IdSource.token). */
+  emailToken: string,
 ): ReplyPlan {
   if (ticket.status === 'closed') {
     throw new ClientError(409, 'ticket_closed', 'This ticket is closed; a new message from the customer opens a new ticket.');
@@ -207,7 +213,7 @@ export function planReply(
     to: ticket.customerAddress,
     createdAt: at,
     deliveryStatus: 'queued',
-    ...(ticket.channel === 'email' ? { email: outboundEmailInfo(ticket, messageId, input.text) } : {}),
+    ...(ticket.channel === 'email' ? { email: outboundEmailInfo(ticket, emailToken, input.text) } : {}),
   };
   const next: Ticket = {
     ...ticket,

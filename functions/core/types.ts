@@ -51,6 +51,16 @@ export interface EmailInfo {
   readonly preview: string;
   /** Why this looks automated (auto-reply, bounce, list mail), if it does. */
   readonly autoSubmitted?: string;
+  /**
+   * Sender-authentication verdicts the provider passed along (SES receipt verdicts, SendGrid `SPF`
+   * and `dkim` fields, Mailgun `X-Mailgun-Spf`/`X-Mailgun-Dkim-Check-Result`, Authentication-Results),
+   * lower-cased (`pass`, `fail`, `softfail`, `none`, ...). Absent when the provider said nothing.
+   */
+  readonly senderAuth?: { readonly spf?: string; readonly dkim?: string; readonly dmarc?: string };
+  /** True when a verdict above says the From was not authenticated: automation never answers it. */
+  readonly senderAuthFailed?: boolean;
+  /** What was cut to make the message fit one item (e.g. `subject`, `cc`, `references`), if anything. */
+  readonly truncated?: readonly string[];
 }
 
 /** Why an inbound message landed on its ticket. */

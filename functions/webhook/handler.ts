@@ -9,9 +9,10 @@ import { handleWebhook } from './service.ts';
 export const makeWebhookHandler = (getRuntime: () => Promise<Runtime>) =>
   middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
     .use(httpErrorBoundary())
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       const rt = await getRuntime();
-      return toApiGatewayResult(await handleWebhook(rt.deps, rt.config, fromApiGatewayEvent(event)));
+      const deadline = context?.getRemainingTimeInMillis ? Date.now() + context.getRemainingTimeInMillis() : undefined;
+      return toApiGatewayResult(await handleWebhook(rt.deps, rt.config, fromApiGatewayEvent(event), deadline ? { deadline } : {}));
     });
 
 export const handler = makeWebhookHandler(defaultRuntime);

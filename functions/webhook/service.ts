@@ -1,27 +1,29 @@
 /**
- * The webhook flow, independent of Lambda: pick the provider, verify and normalize, ingest each
- * message; if the store fails after verification, park the verified message for the worker and
- * still answer success. Nothing verified is dropped.
+ * The webhook flow, independent of Lambda: pick the provider, verify and normalize, apply each
+ * item; whatever cannot be applied (store down, or the time budget runs low) is parked for the
+ * worker before answering success. Nothing verified is dropped; 2xx only once everything is durable.
  */
 import { CHANNEL_MODULES } from '../channels/registry.ts';
 import { ProviderNotConfigured, type ChannelIO, type ChannelModule } from '../channels/types.ts';
 import type { Config } from '../config.ts';
 import { ClientError } from '../core/errors.ts';
 import { METRIC, count } from '../core/metrics.ts';
-import type { CoreDeps } from '../core/ports.ts';
-import { applyEvent, jobOf } from '../core/services/events.ts';
+import { PermanentError, type CoreDeps } from '../core/ports.ts';
+import { applyEvent, jobOf, type ActionableEvent } from '../core/services/events.ts';
+import type { ChannelEvent } from '../core/types.ts';
 import { clientErrorResponse, errorBody, json, type HttpRequest, type HttpResponse } from '../http.ts';
-import { createHash } from 'node:crypto';
-import { ATTACHMENTS, INLINE_BODY_LIMIT_BYTES, MAX_WEBHOOK_BYTES } from '../spec.ts';
-import { dedupeKeyOf } from '../core/tickets.ts';
-import type { InboundMessage } from '../core/types.ts';
+import { MAX_WEBHOOK_BYTES, WEBHOOK_DEADLINE_RESERVE_MS, WEBHOOK_ITEM_CONCURRENCY, WEBHOOK_TIMEOUT_SECONDS } from '../spec.ts';
+import { storeBlobs } from './blobs.ts';
 
-export async function handleWebhook(
-  deps: CoreDeps,
-  config: Config,
-  req: HttpRequest,
-  modules: Readonly<Record<string, ChannelModule>> = CHANNEL_MODULES,
-): Promise<HttpResponse> {
+export interface WebhookOptions {
+  readonly modules?: Readonly<Record<string, ChannelModule>>;
+  /** Epoch ms by which the answer must be sent (Lambda: now + remaining time). Items still unapplied
+   * WEBHOOK_DEADLINE_RESERVE_MS before it are parked instead. */
+  readonly deadline?: number;
+}
+
+export async function handleWebhook(deps: CoreDeps, config: Config, req: HttpRequest, opts: WebhookOptions = {}): Promise<HttpResponse> {
+  const modules = opts.modules ?? CHANNEL_MODULES;
   const provider = /^\/webhooks\/([a-z0-9-]+)\/?$/.exec(req.path)?.[1] ?? '';
   const module = modules[provider];
   if (!module) return json(404, errorBody('unknown_provider', `No webhook for provider "${provider}".`));
@@ -45,74 +47,112 @@ export async function handleWebhook(
     }
     if (e instanceof ProviderNotConfigured) {
       deps.log.error('provider not configured', { provider, error: e.message });
-      return json(503, errorBody('provider_not_configured', `The ${provider} webhook is not configured on this deployment.`));
+      return json(503, errorBody('not_configured', `The ${provider} webhook is not configured on this deployment.`));
     }
     throw e;
   }
   if (received.kind === 'response') return received.response;
 
-  // Each item on its own: one that fails to apply is parked, the others still land.
+  const actionable: ActionableEvent[] = [];
   for (const event of received.events) {
-    if (event.kind === 'skipped') {
-      deps.metrics.emit([count(METRIC.ItemsSkipped, { Provider: provider, Reason: event.reason })]);
-      deps.log.info('webhook item skipped', { provider, reason: event.reason, detail: event.detail, requestId: req.requestId });
+    if (event.kind !== 'skipped') {
+      actionable.push(event);
       continue;
     }
-    // Attachment bytes go to the bucket first, under keys derived from the message: a retry overwrites.
-    // If that fails the whole request fails (5xx) and the provider retries; nothing half-stored.
-    const ready = event.kind === 'message' ? { kind: 'message' as const, message: await storeBlobs(deps, event.message, event.contents ?? []) } : event;
-    try {
-      await applyEvent(deps, ready);
-    } catch (storeError) {
-      // Verified but not stored: park it. If parking fails too, answer 5xx so the provider retries.
-      deps.log.error('ingest failed; parking the verified message', {
-        provider,
-        kind: ready.kind,
-        providerMessageId: ready.kind === 'message' ? ready.message.providerMessageId : ready.kind === 'status' ? ready.update.providerMessageId : ready.edit.providerMessageId,
-        error: String(storeError),
-      });
-      await deps.parking.park(jobOf(ready));
-      deps.metrics.emit([count(METRIC.IngestParked, { Provider: provider, Kind: ready.kind })]);
-    }
+    deps.metrics.emit([count(METRIC.ItemsSkipped, { Provider: provider, Reason: event.reason })]);
+    deps.log.info('webhook item skipped', { provider, reason: event.reason, detail: event.detail, requestId: req.requestId });
   }
+  const deadline = opts.deadline ?? Date.now() + WEBHOOK_TIMEOUT_SECONDS * 1000;
+  // Attachment bytes and oversized bodies go to the bucket first. If that fails nothing is
+  // acknowledged (5xx) and the provider retries with the bytes, which a parked job could not carry.
+  const ready = await Promise.all(
+    actionable.map(async (e): Promise<ActionableEvent> => (e.kind === 'message' ? { kind: 'message', message: await storeBlobs(deps, e.message, e.contents ?? []) } : e)),
+  );
+  await applyWithinBudget(deps, provider, req.requestId, ready, deadline - WEBHOOK_DEADLINE_RESERVE_MS);
   return received.ok;
 }
 
-const safeFileName = (name: string | undefined, i: number): string =>
-  (name ?? `attachment-${i + 1}`).replace(/[^A-Za-z0-9._-]+/g, '_').slice(-100) || `attachment-${i + 1}`;
-
-const truncate = (s: string, bytes: number): string => {
-  const buf = Buffer.from(s, 'utf8');
-  return buf.length <= bytes ? s : `${buf.subarray(0, bytes).toString('utf8').replace(/\uFFFD$/, '')}…`;
-};
+type Outcome = 'applied' | 'park' | 'dead';
 
 /**
- * Put what does not belong in a table item into the bucket, under keys derived from the message
- * (a retry overwrites, never duplicates): attachment bytes, and bodies over the inline limit.
+ * Apply the items with bounded concurrency: messages first (one conversation's in order, so two
+ * messages of one thread land in sequence), then statuses and edits (which may refer to them). At
+ * `cutoff` nothing new starts; what has not finished by then is parked (the worker's re-apply is
+ * idempotent, so an item both finishing late and parked lands once). Parking failure throws (5xx).
  */
-async function storeBlobs(deps: CoreDeps, msg: InboundMessage, contents: readonly Uint8Array[]): Promise<InboundMessage> {
-  const folder = `${ATTACHMENTS.prefix}${createHash('sha256').update(dedupeKeyOf(msg)).digest('hex').slice(0, 32)}`;
-  const attachments = await Promise.all(
-    msg.attachments.map(async (a, i) => {
-      const body = contents[i];
-      if (!body) return a;
-      const key = `${folder}/${i + 1}-${safeFileName(a.name, i)}`;
-      await deps.attachments.put(key, body, a.contentType);
-      return { ...a, key, size: body.byteLength };
-    }),
+async function applyWithinBudget(deps: CoreDeps, provider: string, requestId: string, events: readonly ActionableEvent[], cutoff: number): Promise<void> {
+  const outcomes = new Map<ActionableEvent, Outcome>();
+  const apply = async (event: ActionableEvent): Promise<void> => {
+    try {
+      await applyEvent(deps, event);
+      outcomes.set(event, 'applied');
+    } catch (e) {
+      outcomes.set(event, e instanceof PermanentError ? 'dead' : 'park');
+      deps.log.error(e instanceof PermanentError ? 'item can never be stored as it is' : 'ingest failed; parking the verified message', {
+        provider,
+        kind: event.kind,
+        providerMessageId: idOf(event),
+        requestId,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    }
+  };
+  const lanes = [...groupBy(events.filter((e) => e.kind === 'message'), (e) => (e.kind === 'message' ? e.message.threadKey : '')).values()];
+  await runLanes(lanes, apply, cutoff);
+  await runLanes(
+    events.filter((e) => e.kind !== 'message').map((e) => [e]),
+    apply,
+    cutoff,
   );
-  let out: InboundMessage = { ...msg, attachments };
-  if (Buffer.byteLength(msg.text, 'utf8') > INLINE_BODY_LIMIT_BYTES) {
-    const key = `${folder}/body.txt`;
-    await deps.attachments.put(key, Buffer.from(msg.text, 'utf8'), 'text/plain; charset=utf-8');
-    out = { ...out, text: truncate(msg.text, INLINE_BODY_LIMIT_BYTES), fullTextKey: key };
+
+  const toPark = events.filter((e) => outcomes.get(e) !== 'applied' && outcomes.get(e) !== 'dead');
+  const dead = events.filter((e) => outcomes.get(e) === 'dead');
+  if (toPark.length) {
+    await deps.parking.parkAll(toPark.map(jobOf));
+    for (const e of toPark) deps.metrics.emit([count(METRIC.IngestParked, { Provider: provider, Kind: e.kind })]);
   }
-  const html = msg.email?.html;
-  if (msg.email && html !== undefined && Buffer.byteLength(html, 'utf8') > INLINE_BODY_LIMIT_BYTES / 2) {
-    const key = `${folder}/body.html`;
-    await deps.attachments.put(key, Buffer.from(html, 'utf8'), 'text/html; charset=utf-8');
-    const { html: _html, ...email } = msg.email;
-    out = { ...out, email: { ...email, htmlKey: key } };
+  for (const e of dead) {
+    // Deterministic: retrying cannot help. Keep it, with why, where an operator looks (the DLQ).
+    if (await deps.deadLetters.send('ingest', jobOf(e), 'store_rejected_item', `verified ${e.kind} from ${provider} refused by the store`)) {
+      deps.metrics.emit([count(METRIC.JobsRejected, { Queue: 'ingest', Reason: 'store_rejected_item' })]);
+    } else {
+      await deps.parking.parkAll([jobOf(e)]);
+    }
   }
-  return out;
 }
+
+/**
+ * Run lanes with at most WEBHOOK_ITEM_CONCURRENCY at once, each lane's items in order; stop
+ * starting new items at `cutoff`, and stop waiting for running ones then too.
+ */
+async function runLanes<T>(lanes: readonly (readonly T[])[], apply: (item: T) => Promise<void>, cutoff: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < lanes.length && Date.now() < cutoff) {
+      const lane = lanes[next++]!;
+      for (const item of lane) {
+        if (Date.now() >= cutoff) return;
+        await apply(item);
+      }
+    }
+  };
+  const workers = Array.from({ length: Math.min(WEBHOOK_ITEM_CONCURRENCY, lanes.length) }, worker);
+  let timer: NodeJS.Timeout | undefined;
+  const budget = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, cutoff - Date.now()))));
+  await Promise.race([Promise.all(workers), budget]);
+  clearTimeout(timer);
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const i of items) {
+    const k = key(i);
+    const list = m.get(k);
+    if (list) list.push(i);
+    else m.set(k, [i]);
+  }
+  return m;
+}
+
+const idOf = (e: Exclude<ChannelEvent, { kind: 'skipped' }>): string =>
+  e.kind === 'message' ? e.message.providerMessageId : e.kind === 'status' ? e.update.providerMessageId : e.edit.providerMessageId;

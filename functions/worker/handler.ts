@@ -1,19 +1,63 @@
 /**
  * Lambda entry for the follow-up and ingest-retry queues. Reports partial batch failures so only
- * the failing records are retried (and reach the DLQ after maxReceiveCount).
+ * the failing records are retried (and reach the DLQ after maxReceiveCount). A record that can
+ * never succeed (not a job, or a PermanentError) goes to its queue's DLQ at once, with the reason.
  */
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { z } from 'zod';
 import { defaultRuntime, type Runtime } from '../app.ts';
+import { METRIC, count } from '../core/metrics.ts';
+import { PermanentError, type CoreDeps } from '../core/ports.ts';
 import { runJob } from '../core/services/worker.ts';
 import type { Job } from '../core/types.ts';
+import type { Config } from '../config.ts';
 
 const JobEnvelope = z.object({ kind: z.enum(['ack', 'sla-check', 'deliver', 'ingest', 'status', 'edit']) }).loose();
 
-export function parseJob(record: SQSRecord): Job {
-  const parsed = JobEnvelope.parse(JSON.parse(record.body));
-  return parsed as unknown as Job;
+/** The job in a record; a body that is not one is a PermanentError (no retry will make it one). */
+export function parseJob(record: Pick<SQSRecord, 'body'>): Job {
+  let body: unknown;
+  try {
+    body = JSON.parse(record.body);
+  } catch {
+    throw new PermanentError('invalid_job', 'the message body is not JSON');
+  }
+  const parsed = JobEnvelope.safeParse(body);
+  if (!parsed.success) throw new PermanentError('invalid_job', 'the message body is not a known job');
+  return parsed.data as unknown as Job;
+}
+
+/** Which of our queues a record came from (by queue name at the end of its ARN). */
+export function sourceQueue(config: Pick<Config, 'followUpQueueUrl' | 'ingestQueueUrl'>, record: Pick<SQSRecord, 'eventSourceARN'>): 'followUp' | 'ingest' {
+  const name = record.eventSourceARN?.split(':').pop();
+  return name && config.ingestQueueUrl.endsWith(`/${name}`) ? 'ingest' : 'followUp';
+}
+
+/** Run one record; true when it is done (succeeded, or dead-lettered for good), false to retry it. */
+export async function processRecord(deps: CoreDeps, config: Config, record: SQSRecord): Promise<boolean> {
+  try {
+    await runJob(deps, parseJob(record));
+    return true;
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    const receiveCount = record.attributes?.ApproximateReceiveCount;
+    if (e instanceof PermanentError) {
+      const queue = sourceQueue(config, record);
+      const moved = await deps.deadLetters.send(queue, record.body, e.reason, error).catch(() => false);
+      deps.metrics.emit([count(METRIC.JobsRejected, { Queue: queue, Reason: e.reason })]);
+      deps.log.error(moved ? 'job can never succeed; moved to the DLQ' : 'job can never succeed; no DLQ configured, retrying until SQS moves it', {
+        messageId: record.messageId,
+        queue,
+        reason: e.reason,
+        receiveCount,
+        error,
+      });
+      return moved;
+    }
+    deps.log.error('job failed', { messageId: record.messageId, receiveCount, error });
+    return false;
+  }
 }
 
 export const makeWorkerHandler = (getRuntime: () => Promise<Runtime>) =>
@@ -21,16 +65,7 @@ export const makeWorkerHandler = (getRuntime: () => Promise<Runtime>) =>
     const rt = await getRuntime();
     const failures: SQSBatchResponse['batchItemFailures'] = [];
     for (const record of event.Records) {
-      try {
-        await runJob(rt.deps, parseJob(record));
-      } catch (e) {
-        rt.deps.log.error('job failed', {
-          messageId: record.messageId,
-          receiveCount: record.attributes?.ApproximateReceiveCount,
-          error: e instanceof Error ? e.message : String(e),
-        });
-        failures.push({ itemIdentifier: record.messageId });
-      }
+      if (!(await processRecord(rt.deps, rt.config, record))) failures.push({ itemIdentifier: record.messageId });
     }
     return { batchItemFailures: failures };
   });

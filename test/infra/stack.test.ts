@@ -1,5 +1,5 @@
 /** The CDK stack's behaviour: routes, grants, redrive, recovery, batch failure reporting, cdk-nag. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
@@ -7,7 +7,8 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QUEUES, ROUTES, TABLE } from '../../functions/spec.ts';
-import { SupportStack } from '../../lib/stack.ts';
+import { DEFAULT_THROTTLE } from '../../lib/settings.ts';
+import { SupportStack, type SupportStackProps } from '../../lib/stack.ts';
 
 let stack: SupportStack;
 let template: Template;
@@ -21,15 +22,15 @@ beforeAll(() => {
   outdir = app.synth().directory;
 });
 
-type Resources = Record<string, { Type: string; Properties: Record<string, any> }>;
-const resources = (type: string): Resources => template.findResources(type) as Resources;
-const logicalIdOf = (c: { node: { defaultChild?: unknown } }) => stack.getLogicalId((c.node.defaultChild ?? c) as never);
+type Resources = Record<string, { Type: string; Properties: Record<string, any>; DependsOn?: string[] }>;
+const resources = (type: string, t: Template = template): Resources => t.findResources(type) as Resources;
+const logicalIdOf = (c: { node: { defaultChild?: unknown } }, st: Stack = stack) => st.getLogicalId((c.node.defaultChild ?? c) as never);
 
 /** Every IAM statement attached to a function's role. */
-function statementsOf(fnLogicalId: string): Array<{ Action: string | string[]; Resource: unknown }> {
-  const fn = resources('AWS::Lambda::Function')[fnLogicalId]!;
+function statementsOf(fnLogicalId: string, t: Template = template): Array<{ Action: string | string[]; Resource: unknown }> {
+  const fn = resources('AWS::Lambda::Function', t)[fnLogicalId]!;
   const roleRef = fn.Properties['Role']['Fn::GetAtt'][0];
-  return Object.values(resources('AWS::IAM::Policy'))
+  return Object.values(resources('AWS::IAM::Policy', t))
     .filter((p) => (p.Properties['Roles'] as Array<{ Ref: string }>).some((r) => r.Ref === roleRef))
     .flatMap((p) => p.Properties['PolicyDocument']['Statement']);
 }
@@ -133,7 +134,7 @@ describe('functions', () => {
 
     expect(actionsOn(webhook, ingest)).toContain('sqs:SendMessage');
     expect(actionsOn(webhook, followUp)).toContain('sqs:SendMessage');
-    expect(actionsOn(webhook, table)).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:Query']));
+    expect(actionsOn(webhook, table)).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']));
     expect(actionsOn(apiFn, ingest)).toEqual([]);
     expect(actionsOn(apiFn, followUp)).toContain('sqs:SendMessage');
     expect(actionsOn(worker, followUp)).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:SendMessage']));
@@ -168,7 +169,7 @@ describe('attachments bucket', () => {
     expect(policy).toContain('ses.amazonaws.com');
   });
 
-  it('grants: webhook writes attachments, api reads them (to presign), worker sends email', () => {
+  it('grants: webhook writes attachments, api reads them (to presign), no one sends email by default', () => {
     const bucket = logicalIdOf(stack.storage.bucket);
     const webhook = statementsOf(logicalIdOf(stack.functions.webhook));
     const apiFn = statementsOf(logicalIdOf(stack.functions.api));
@@ -179,8 +180,7 @@ describe('attachments bucket', () => {
     expect(on(webhook, '/inbound/*')).toEqual(expect.arrayContaining(['s3:GetObject*']));
     expect(on(apiFn, '/attachments/*')).toEqual(expect.arrayContaining(['s3:GetObject*']));
     expect(on(apiFn, '/attachments/*')).not.toContain('s3:PutObject');
-    expect(worker.flatMap((x) => (Array.isArray(x.Action) ? x.Action : [x.Action]))).toEqual(expect.arrayContaining(['ses:SendEmail', 'ses:SendRawEmail']));
-    expect(webhook.flatMap((x) => (Array.isArray(x.Action) ? x.Action : [x.Action]))).not.toContain('ses:SendEmail');
+    for (const s of [webhook, apiFn, worker]) expect(JSON.stringify(s.map((x) => x.Action))).not.toContain('ses:');
   });
 });
 
@@ -192,6 +192,203 @@ describe('observability', () => {
     }
     const body = JSON.stringify(Object.values(resources('AWS::CloudWatch::Dashboard'))[0]!.Properties['DashboardBody']);
     for (const m of ['FirstResponseTime', 'ResolutionTime', 'SlaBreached', 'MessagesReceived', 'WebhookRejected']) expect(body).toContain(m);
+  });
+});
+
+/** Another stack built from the given context (and props), with cdk-nag and without bundling the functions. */
+function synthWith(context: Record<string, unknown>, props: SupportStackProps = {}): { stack: SupportStack; template: Template } {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const s = new SupportStack(app, 'Configured', { env: { account: '123456789012', region: 'eu-west-1' }, ...props });
+  Aspects.of(app).add(new AwsSolutionsChecks());
+  return { stack: s, template: Template.fromStack(s) };
+}
+
+type Fn = SupportStack['functions']['webhook'];
+const actionsOf = (s: { Action: string | string[] }) => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+
+/** A function's DynamoDB actions by resource: `table` or `index/<name>` (sorted, for exact comparison). */
+function dynamoGrants(fn: Fn, st: SupportStack = stack, t: Template = template): Record<string, string[]> {
+  const table = logicalIdOf(st.data.table, st);
+  const out: Record<string, Set<string>> = {};
+  for (const s of statementsOf(logicalIdOf(fn, st), t)) {
+    const actions = actionsOf(s).filter((a) => a.startsWith('dynamodb:'));
+    if (!actions.length) continue;
+    for (const r of Array.isArray(s.Resource) ? s.Resource : [s.Resource]) {
+      const json = JSON.stringify(r);
+      expect(json).toContain(table); // DynamoDB actions only ever on this table
+      const index = /\/index\/([^"]+)"/.exec(json)?.[1];
+      for (const a of actions) (out[index === undefined ? 'table' : `index/${index}`] ??= new Set()).add(a.replace('dynamodb:', ''));
+    }
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, [...v].sort()]));
+}
+
+/** Every IAM statement in the template: role policies, inline role policies, managed policies. */
+function allStatements(t: Template): Array<{ Action: string | string[]; Resource: unknown }> {
+  return [
+    ...Object.values(resources('AWS::IAM::Policy', t)).flatMap((p) => p.Properties['PolicyDocument']['Statement']),
+    ...Object.values(resources('AWS::IAM::ManagedPolicy', t)).flatMap((p) => p.Properties['PolicyDocument']['Statement']),
+    ...Object.values(resources('AWS::IAM::Role', t)).flatMap((r) =>
+      ((r.Properties['Policies'] ?? []) as Array<{ PolicyDocument: { Statement: unknown[] } }>).flatMap((p) => p.PolicyDocument.Statement),
+    ),
+  ] as Array<{ Action: string | string[]; Resource: unknown }>;
+}
+
+const FORBIDDEN_DYNAMO = /^dynamodb:(Scan|DeleteItem|BatchWriteItem|.*\*)$/;
+
+describe('DynamoDB least privilege', () => {
+  it('no policy anywhere allows dynamodb:Scan, DeleteItem, BatchWriteItem or a dynamodb wildcard', () => {
+    for (const t of [template, synthWith({ sesIdentities: 'example.com' }).template]) {
+      const all = allStatements(t).flatMap(actionsOf);
+      expect(all.some((a) => a.startsWith('dynamodb:'))).toBe(true);
+      expect(all.filter((a) => FORBIDDEN_DYNAMO.test(a) || a === '*')).toEqual([]);
+    }
+  });
+
+  it('the webhook may GetItem, PutItem and UpdateItem on the table, and nothing on the indexes', () => {
+    expect(dynamoGrants(stack.functions.webhook)).toEqual({ table: ['GetItem', 'PutItem', 'UpdateItem'] });
+  });
+
+  it('the api may GetItem, PutItem and Query on the table, and only Query on the three list indexes', () => {
+    expect(dynamoGrants(stack.functions.api)).toEqual({
+      table: ['GetItem', 'PutItem', 'Query'],
+      'index/byChannel': ['Query'],
+      'index/byContact': ['Query'],
+      'index/byStatus': ['Query'],
+    });
+  });
+
+  it('the worker may GetItem, PutItem, Query and UpdateItem on the table, and nothing on the indexes', () => {
+    expect(dynamoGrants(stack.functions.worker)).toEqual({ table: ['GetItem', 'PutItem', 'Query', 'UpdateItem'] });
+  });
+
+  it('the grants cover every call the store makes, and the store makes none of the forbidden ones', () => {
+    const src = readFileSync(new URL('../../functions/adapters/dynamo-store.ts', import.meta.url), 'utf8');
+    const byCommand: Record<string, string> = {
+      Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', Query: 'Query', Scan: 'Scan',
+      BatchWrite: 'BatchWriteItem', BatchGet: 'BatchGetItem', TransactGet: 'GetItem', ExecuteStatement: 'PartiQL', ExecuteTransaction: 'PartiQL',
+    };
+    const needed = new Set<string>();
+    for (const [, c] of src.matchAll(/new (\w+)Command\(/g)) if (c !== 'TransactWrite') needed.add(byCommand[c!] ?? `unknown ${c}Command`);
+    // TransactWriteItems is authorised per item kind.
+    for (const [, k] of src.matchAll(/\b(Put|Update|Delete|ConditionCheck):\s*\{/g)) needed.add(`${k}Item`);
+    expect(needed.size).toBeGreaterThan(0);
+    const granted = new Set([stack.functions.webhook, stack.functions.api, stack.functions.worker].flatMap((fn) => dynamoGrants(fn)['table'] ?? []));
+    expect([...needed].filter((a) => !granted.has(a))).toEqual([]);
+    expect([...needed].filter((a) => FORBIDDEN_DYNAMO.test(`dynamodb:${a}`))).toEqual([]);
+    if (src.includes('IndexName')) expect(Object.keys(dynamoGrants(stack.functions.api)).some((k) => k.startsWith('index/'))).toBe(true);
+  });
+});
+
+describe('throttling', () => {
+  const stageOf = (t: Template) => Object.values(resources('AWS::ApiGatewayV2::Stage', t))[0]!;
+  const key = (r: (typeof ROUTES)[number]) => `${r.method} ${r.path}`;
+
+  it('limits each webhook route and each API route separately, with the different defaults', () => {
+    const settings = stageOf(template).Properties['RouteSettings'] as Record<string, unknown>;
+    expect(Object.keys(settings).sort()).toEqual(ROUTES.map(key).sort());
+    for (const r of ROUTES) {
+      expect(settings[key(r)]).toEqual({ ThrottlingRateLimit: DEFAULT_THROTTLE[r.fn].rateLimit, ThrottlingBurstLimit: DEFAULT_THROTTLE[r.fn].burstLimit });
+    }
+    expect(settings['POST /webhooks/twilio']).not.toEqual(settings['GET /v1/tickets']);
+    expect(settings['POST /webhooks/twilio']).toEqual({ ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 });
+    expect(settings['GET /v1/tickets']).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+  });
+
+  it('creates the stage after the routes its settings name', () => {
+    const stage = stageOf(template);
+    for (const id of Object.keys(resources('AWS::ApiGatewayV2::Route'))) expect(stage.DependsOn).toContain(id);
+  });
+
+  it('takes the limits from context', () => {
+    const { template: t } = synthWith({ webhookThrottleRate: '300', webhookThrottleBurst: 600, apiThrottleRate: '20', apiThrottleBurst: '40' });
+    const stage = stageOf(t);
+    const settings = stage.Properties['RouteSettings'] as Record<string, unknown>;
+    for (const r of ROUTES) {
+      expect(settings[key(r)]).toEqual(
+        r.fn === 'webhook' ? { ThrottlingRateLimit: 300, ThrottlingBurstLimit: 600 } : { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      );
+    }
+    expect(stage.Properties['DefaultRouteSettings']).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+  });
+});
+
+describe('SES sending', () => {
+  const env = (st: SupportStack, t: Template) => resources('AWS::Lambda::Function', t)[logicalIdOf(st.functions.worker, st)]!.Properties['Environment']['Variables'];
+  const sesStatements = (t: Template) => allStatements(t).filter((x) => actionsOf(x).some((a) => a.startsWith('ses:')));
+
+  it('never grants identity/*', () => {
+    for (const t of [template, synthWith({ sesIdentities: 'example.com' }).template]) expect(JSON.stringify(t.toJSON())).not.toMatch(/identity\/\*/);
+  });
+
+  it('without identities: no SES permission anywhere, the worker runs with EMAIL_SENDER=none, and synth warns how to enable it', () => {
+    expect(sesStatements(template)).toEqual([]);
+    expect(env(stack, template)['EMAIL_SENDER']).toBe('none');
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('sesIdentities'));
+    expect(warnings.map((w) => w.id)).toEqual([`/${stack.node.id}/Functions/Worker`]);
+  });
+
+  it('with sesIdentities: only the worker, only those identities of the stack’s account and region', () => {
+    const { stack: st, template: t } = synthWith({ sesIdentities: 'example.com, support@example.org' });
+    const ses = sesStatements(t);
+    expect(ses).toHaveLength(1);
+    expect(actionsOf(ses[0]!).sort()).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+    const arns = (ses[0]!.Resource as unknown[]).map((r) => JSON.stringify(r));
+    expect(arns).toHaveLength(2);
+    expect(arns[0]).toContain(':ses:eu-west-1:123456789012:identity/example.com"');
+    expect(arns[1]).toContain(':ses:eu-west-1:123456789012:identity/support@example.org"');
+    expect(JSON.stringify(statementsOf(logicalIdOf(st.functions.worker, st), t))).toContain('ses:SendRawEmail');
+    for (const fn of [st.functions.webhook, st.functions.api]) expect(JSON.stringify(statementsOf(logicalIdOf(fn, st), t))).not.toContain('ses:');
+    expect(env(st, t)['EMAIL_SENDER']).toBe('ses');
+    expect(Annotations.fromStack(st).findWarning('*', Match.stringLikeRegexp('sesIdentities'))).toEqual([]);
+    expect(Annotations.fromStack(st).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  });
+
+  it('with sesIdentityArns: exactly those ARNs', () => {
+    const arns = ['arn:aws:ses:eu-west-1:123456789012:identity/example.com', 'arn:aws:ses:eu-west-1:123456789012:identity/help@example.net'];
+    const { stack: st, template: t } = synthWith({ sesIdentityArns: arns.join(',') });
+    expect(sesStatements(t).map((x) => x.Resource)).toEqual([arns]);
+    expect(env(st, t)['EMAIL_SENDER']).toBe('ses');
+  });
+
+  it.each([
+    ['sesIdentityArns', 'arn:aws:ses:eu-west-1:123456789012:identity/*'],
+    ['sesIdentityArns', 'example.com'],
+    ['sesIdentities', '*'],
+    ['sesIdentities', '*.example.com'],
+  ])('refuses %s=%s at synth, naming the key', (k, v) => {
+    expect(() => synthWith({ [k]: v })).toThrow(new RegExp(`Context "${k}"`));
+  });
+});
+
+describe('reserved concurrency and numeric context', () => {
+  const reservedOf = (st: SupportStack, t: Template) =>
+    Object.fromEntries(
+      (['webhook', 'api', 'worker'] as const).map((k) => [k, resources('AWS::Lambda::Function', t)[logicalIdOf(st.functions[k], st)]!.Properties['ReservedConcurrentExecutions']]),
+    );
+
+  it('is unset by default', () => {
+    expect(reservedOf(stack, template)).toEqual({ webhook: undefined, api: undefined, worker: undefined });
+  });
+
+  it('applies per function from context', () => {
+    const { stack: st, template: t } = synthWith({ webhookReservedConcurrency: '20', workerReservedConcurrency: 5 });
+    expect(reservedOf(st, t)).toEqual({ webhook: 20, api: undefined, worker: 5 });
+    const apiOnly = synthWith({ apiReservedConcurrency: '3' });
+    expect(reservedOf(apiOnly.stack, apiOnly.template)).toEqual({ webhook: undefined, api: 3, worker: undefined });
+  });
+
+  it.each([
+    ['webhookReservedConcurrency', '0'],
+    ['apiReservedConcurrency', '-1'],
+    ['workerReservedConcurrency', '2.5'],
+    ['workerReservedConcurrency', 0],
+    ['webhookThrottleRate', 'fast'],
+    ['webhookThrottleBurst', '1e3'],
+    ['apiThrottleRate', '0'],
+    ['apiThrottleBurst', 12.5],
+  ])('a bad %s (%j) fails synth naming the key', (k, v) => {
+    expect(() => synthWith({ [k]: v })).toThrow(`Context "${k}" must be a positive integer`);
   });
 });
 

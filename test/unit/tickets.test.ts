@@ -7,6 +7,7 @@ import type { InboundMessage, Ticket } from '../../functions/core/types.ts';
 const settings: CoreSettings = {
   slaFirstResponseSeconds: { sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600 },
   autoAck: { enabled: true, text: 'ack {ticket}' },
+  automationRateLimitPerHour: 5,
   dedupeTtlDays: 14,
 };
 const now = new Date('2026-03-01T10:00:00.000Z');
@@ -104,20 +105,20 @@ describe('planIngest', () => {
 describe('planReply', () => {
   it('records the first response once and measures it from ticket creation', () => {
     const t = existing();
-    const p = planReply(t, { text: 'hello', author: 'ana' }, 'R1', now);
+    const p = planReply(t, { text: 'hello', author: 'ana' }, 'R1', now, 'token1');
     expect(p.ticket.firstResponseAt).toBe(now.toISOString());
     expect(p.ticket.status).toBe('pending');
     expect(p.metrics).toEqual([{ name: 'FirstResponseTime', unit: 'Seconds', value: 3600, dimensions: { Channel: 'sms', Provider: 'twilio' } }]);
     expect(p.message).toMatchObject({ direction: 'outbound', automated: false, from: '+1999', to: '+1555', deliveryStatus: 'queued', author: 'ana' });
     expect(p.jobs).toEqual([{ job: { kind: 'deliver', ticketId: 'T0', messageId: 'R1', createdAt: now.toISOString() }, delaySeconds: 0 }]);
 
-    const second = planReply(p.ticket, { text: 'again' }, 'R2', new Date('2026-03-01T11:00:00.000Z'));
+    const second = planReply(p.ticket, { text: 'again' }, 'R2', new Date('2026-03-01T11:00:00.000Z'), 'token2');
     expect(second.ticket.firstResponseAt).toBe(now.toISOString());
     expect(second.metrics).toEqual([]);
   });
 
   it('refuses a reply on a closed ticket with 409', () => {
-    expect(() => planReply(existing({ status: 'closed' }), { text: 'x' }, 'R', now)).toThrow(ClientError);
+    expect(() => planReply(existing({ status: 'closed' }), { text: 'x' }, 'R', now, 'token3')).toThrow(ClientError);
   });
 });
 

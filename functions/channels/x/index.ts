@@ -14,6 +14,12 @@ import { ProviderNotConfigured, type ChannelModule, type ReceiveResult, type Syn
 
 const PROVIDER = 'x';
 
+/**
+ * The shape of X's CRC tokens: a short opaque base64/base64url string. No braces, quotes, colons,
+ * commas or whitespace, so no JSON document (the only thing a POST accepts) can ever be one.
+ */
+export const CRC_TOKEN = /^[A-Za-z0-9+/_-]{1,252}={0,3}$/;
+
 export const xSignature = (secret: string, data: Buffer | string): string => `sha256=${hmac('sha256', secret, data).toString('base64')}`;
 
 const EnvelopeSchema = z
@@ -98,6 +104,8 @@ export const x = {
     if (req.method === 'GET') {
       const token = req.query.get('crc_token');
       if (!token) throw new ClientError(400, 'invalid_handshake', 'Expected a crc_token query parameter.');
+      // The CRC answer is the same HMAC as a POST signature: answering any string would sign any body.
+      if (!CRC_TOKEN.test(token)) throw new ClientError(400, 'invalid_handshake', 'crc_token must be 1-255 base64 or base64url characters.');
       return { kind: 'response', response: okJson({ response_token: xSignature(secret, token) }) };
     }
     const presented = req.headers['x-twitter-webhooks-signature']?.trim();

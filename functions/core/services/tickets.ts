@@ -1,4 +1,5 @@
 /** What the REST API does with tickets: read, list, reply, update. */
+import { createHash } from 'node:crypto';
 import { ClientError, ConflictError } from '../errors.ts';
 import { decodeCursor, encodeCursor, activitySortKey } from '../listing.ts';
 import { DuplicateError, type CoreDeps } from '../ports.ts';
@@ -47,19 +48,30 @@ export async function replyToTicket(
   idempotencyKey: string | undefined,
 ): Promise<{ message: Message; replayed: boolean }> {
   const idemKey = idempotencyKey ? `${ticketId}#${idempotencyKey}` : undefined;
+  const requestHash = createHash('sha256').update(JSON.stringify([input.text, input.author ?? null])).digest('hex');
   for (let attempt = 1; ; attempt++) {
     if (idemKey) {
       const prior = await deps.store.getIdempotentResult(idemKey);
-      if (prior) return replay(deps, ticketId, prior.messageId);
+      if (prior) {
+        // The same key means the same request: a different body is the caller's mistake, not a replay.
+        if (prior.requestHash !== undefined && prior.requestHash !== requestHash) {
+          throw new ClientError(
+            422,
+            'idempotency_key_reused',
+            'This Idempotency-Key was already used for a different reply on this ticket; use a new key for a new reply.',
+          );
+        }
+        return replay(deps, ticketId, prior.messageId);
+      }
     }
     const ticket = await getTicketOr404(deps, ticketId);
-    const plan = planReply(ticket, input, deps.ids.newId(), deps.clock.now());
+    const plan = planReply(ticket, input, deps.ids.newId(), deps.clock.now(), deps.ids.token());
     try {
       await deps.store.appendMessage({
         ticket: plan.ticket,
         expectedVersion: ticket.version,
         message: plan.message,
-        ...(idemKey ? { idempotencyKey: idemKey } : {}),
+        ...(idemKey ? { idempotency: { key: idemKey, requestHash } } : {}),
       });
     } catch (e) {
       if ((e instanceof ConflictError || e instanceof DuplicateError) && attempt < MAX_ATTEMPTS) {

@@ -38,6 +38,7 @@ export const ackText = (template: string, ticket: Ticket): string => template.re
 
 /** Record the automated acknowledgement once per ticket, then deliver it. */
 async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
+  let allowed: boolean | undefined;
   for (let attempt = 1; ; attempt++) {
     const ticket = await deps.store.getTicket(ticketId);
     if (!ticket) {
@@ -50,7 +51,15 @@ async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
       if (ack && (await deliverMessage(deps, ticket, ack)) === 'sent') deps.metrics.emit([count(METRIC.AutoAcksSent, dimsOf(ticket))]);
       return;
     }
-    const at = deps.clock.now().toISOString();
+    const now = deps.clock.now();
+    const at = now.toISOString();
+    // Automated messages are rate-limited per address, decided once per job (not again on a lost race).
+    allowed ??= await deps.store.consumeRateLimit(
+      `automated#${ticket.channel}#${ticket.customerAddress.toLowerCase()}`,
+      hourWindow(now),
+      3600,
+      deps.settings.automationRateLimitPerHour,
+    );
     const id = deps.ids.newId();
     const text = ackText(deps.settings.autoAck.text, ticket);
     const message: Message = {
@@ -63,8 +72,10 @@ async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
       from: ticket.inboxAddress,
       to: ticket.customerAddress,
       createdAt: at,
-      deliveryStatus: 'queued',
-      ...(ticket.channel === 'email' ? { email: outboundEmailInfo(ticket, id, text) } : {}),
+      ...(allowed
+        ? { deliveryStatus: 'queued' as const }
+        : { deliveryStatus: 'not_sent' as const, deliveryError: `rate_limited: more than ${deps.settings.automationRateLimitPerHour} automated messages to this address in an hour` }),
+      ...(ticket.channel === 'email' ? { email: outboundEmailInfo(ticket, deps.ids.token(), text, true) } : {}),
     };
     const next: Ticket = { ...ticket, autoAckMessageId: message.id, messageCount: ticket.messageCount + 1, version: ticket.version + 1 };
     try {
@@ -76,10 +87,18 @@ async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
       }
       throw e;
     }
+    if (!allowed) {
+      deps.metrics.emit([count(METRIC.AutomationSuppressed, { ...dimsOf(ticket), Reason: 'rate_limited' })]);
+      deps.log.warn('automated message rate-limited', { ticketId, messageId: id });
+      return;
+    }
     if ((await deliverMessage(deps, next, message)) === 'sent') deps.metrics.emit([count(METRIC.AutoAcksSent, dimsOf(ticket))]);
     return;
   }
 }
+
+/** The start of the hour `now` is in (ISO), the window of the automation rate limit. */
+const hourWindow = (now: Date): string => new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000).toISOString();
 
 async function deliver(deps: CoreDeps, ticketId: string, messageId: string, createdAt: string): Promise<void> {
   const ticket = await deps.store.getTicket(ticketId);

@@ -36,7 +36,7 @@ export function createRuntime(config: Config, clients: AwsClients, overrides: Pa
     ids: { newId: () => ulid(), token: () => randomBytes(16).toString('hex') },
     log: createLogger(),
     settings: {
-      slaFirstResponseSeconds: config.slaFirstResponseSeconds,
+      sla: config.sla,
       autoAck: config.autoAck,
       automationRateLimitPerHour: config.automationRateLimitPerHour,
       dedupeTtlDays: config.dedupeTtlDays,

@@ -6,6 +6,9 @@ import { z } from 'zod';
 import { SCOPES } from './core/auth.ts';
 import { CHANNELS, type Channel } from './core/types.ts';
 import { DEDUPE_TTL_DAYS, QUEUES, TABLE } from './spec.ts';
+import { parseCalendars } from './core/calendar.ts';
+import { defaultPolicies, SlaPoliciesSchema, type SlaPolicy } from './core/sla-policy.ts';
+import type { SlaSettings } from './core/sla-settings.ts';
 
 const jsonString = <T extends z.ZodType>(schema: T) =>
   z.string().transform((s, ctx) => {
@@ -160,6 +163,9 @@ export const EnvSchema = z.object({
   API_KEYS: jsonString(ApiKeysSchema).optional(),
   METRICS_NAMESPACE: z.string().min(1).default('SupportDesk'),
   SLA_FIRST_RESPONSE_SECONDS: jsonString(SlaSchema).optional(),
+  /** Named business calendars (see core/calendar.ts); checked as a whole below. */
+  BUSINESS_CALENDARS: jsonString(z.record(z.string(), z.unknown())).optional(),
+  SLA_POLICIES: jsonString(SlaPoliciesSchema).optional(),
   AUTO_ACK_ENABLED: boolish.default(true),
   /** Automated messages (acknowledgements, later surveys and reminders) one address may get per hour. */
   AUTOMATION_RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(0).max(1000).default(5),
@@ -205,6 +211,8 @@ export interface Config {
   readonly emailFromAddress?: string;
   readonly apiKeys: z.infer<typeof ApiKeysSchema>;
   readonly slaFirstResponseSeconds: Readonly<Record<Channel, number>>;
+  /** SLA policies (first match wins) and the business calendars they name. */
+  readonly sla: SlaSettings;
   readonly autoAck: { readonly enabled: boolean; readonly text: string };
   readonly automationRateLimitPerHour: number;
   readonly dedupeTtlDays: number;
@@ -229,6 +237,22 @@ export function parseEnv(env: Record<string, string | undefined>): z.infer<typeo
 
 const cleanEnv = (env: Record<string, string | undefined>) => Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
 
+/**
+ * BUSINESS_CALENDARS and SLA_POLICIES together: every calendar valid, every calendar a policy names
+ * defined. Without SLA_POLICIES, today's first-response targets (SLA_FIRST_RESPONSE_SECONDS).
+ */
+function slaSettings(e: z.infer<typeof EnvSchema>, problems: string[]): SlaSettings | undefined {
+  const parsed = parseCalendars(e.BUSINESS_CALENDARS ?? {});
+  if (!parsed.ok) {
+    problems.push(...parsed.problems.map((p) => `BUSINESS_CALENDARS: ${p}`));
+    return undefined;
+  }
+  const policies = (e.SLA_POLICIES as SlaPolicy[] | undefined) ?? defaultPolicies(e.SLA_FIRST_RESPONSE_SECONDS ?? DEFAULT_SLA);
+  const missing = policies.filter((p) => p.calendar !== undefined && !parsed.calendars[p.calendar]);
+  for (const p of missing) problems.push(`SLA_POLICIES: policy "${p.name}" names calendar "${p.calendar}", which BUSINESS_CALENDARS does not define`);
+  return missing.length ? undefined : { policies, calendars: parsed.calendars };
+}
+
 /** The provider secret's JSON, checked like the environment; the problems are named, not thrown. */
 function parseSecret(secretJson: string | undefined, problems: string[]): z.infer<typeof SecretsSchema> {
   if (secretJson === undefined) return {};
@@ -251,7 +275,8 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
   const parsedEnv = EnvSchema.safeParse(cleanEnv(env));
   if (!parsedEnv.success) problems.push(describe(parsedEnv.error));
   const secrets = parseSecret(secretJson, problems);
-  if (!parsedEnv.success || problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  const sla = parsedEnv.success ? slaSettings(parsedEnv.data, problems) : undefined;
+  if (!parsedEnv.success || !sla || problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   const e = parsedEnv.data;
   const local = e.STAGE === 'local';
   const followUpQueueUrl = e[QUEUES.followUp.urlEnv];
@@ -295,6 +320,7 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
     ...(e.EMAIL_FROM_ADDRESS ? { emailFromAddress: e.EMAIL_FROM_ADDRESS } : {}),
     apiKeys,
     slaFirstResponseSeconds: e.SLA_FIRST_RESPONSE_SECONDS ?? DEFAULT_SLA,
+    sla,
     autoAck: { enabled: e.AUTO_ACK_ENABLED, text: e.AUTO_ACK_TEXT },
     automationRateLimitPerHour: e.AUTOMATION_RATE_LIMIT_PER_HOUR,
     dedupeTtlDays: DEDUPE_TTL_DAYS,

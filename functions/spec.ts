@@ -33,6 +33,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'PATCH', path: '/v1/tickets/{id}', fn: 'api' },
   { method: 'POST', path: '/v1/tickets/{id}/replies', fn: 'api' },
   { method: 'POST', path: '/v1/tickets/{id}/notes', fn: 'api' },
+  { method: 'GET', path: '/v1/tickets/{id}/events', fn: 'api' },
+  { method: 'GET', path: '/v1/reports/response-times', fn: 'api' },
   { method: 'GET', path: '/v1/contacts/{id}', fn: 'api' },
 ];
 

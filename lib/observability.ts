@@ -4,6 +4,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC } from '../functions/core/metrics.ts';
+import { CHANNELS } from '../functions/core/types.ts';
 
 export interface ObservabilityProps {
   readonly namespace: string;
@@ -27,19 +28,35 @@ export class Observability extends Construct {
         period: Duration.minutes(5),
       });
 
+    const byChannel = (metric: string, stat: string) =>
+      new cloudwatch.MathExpression({ expression: `SEARCH('{${ns},service,Channel} MetricName="${metric}"', '${stat}', 300)`, label: '', period: Duration.minutes(5) });
+
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(1) });
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Messages received per channel', left: [search(METRIC.MessagesReceived, 'Sum', '')], width: 12 }),
       new cloudwatch.GraphWidget({ title: 'Tickets created per channel', left: [search(METRIC.TicketsCreated, 'Sum', '')], width: 12 }),
-      new cloudwatch.GraphWidget({ title: 'First response time p50 (s)', left: [search(METRIC.FirstResponseTime, 'p50', '')], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'First response time p90 (s)', left: [search(METRIC.FirstResponseTime, 'p90', '')], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Resolution time p90 (s)', left: [search(METRIC.ResolutionTime, 'p90', '')], width: 8 }),
+      // Response times carry the dimension sets [service, Channel] and [service, Channel, Priority].
+      ...(['FirstResponseTime', 'NextResponseTime', 'FirstResolutionTime', 'FullResolutionTime'] as const).map(
+        (name) =>
+          new cloudwatch.GraphWidget({
+            title: `${name} p50 / p90 (s)`,
+            left: [byChannel(METRIC[name], 'p50'), byChannel(METRIC[name], 'p90')],
+            width: 6,
+          }),
+      ),
       new cloudwatch.GraphWidget({
-        title: 'SLA breaches, duplicates, parked ingests',
+        title: 'SLA attainment (1 = met) and breaches, by channel and target',
+        left: [new cloudwatch.MathExpression({ expression: `SEARCH('{${ns},service,Channel,Target} MetricName="${METRIC.SlaAttained}"', 'Average', 300)`, label: '' })],
+        right: [new cloudwatch.MathExpression({ expression: `SEARCH('{${ns},service,Channel,Target} MetricName="${METRIC.SlaBreached}"', 'Sum', 300)`, label: '' })],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Reopens, duplicates, parked ingests, rejected jobs',
         left: [
-          new cloudwatch.MathExpression({ expression: `SEARCH('{${ns},service,Channel,Provider,Sla} MetricName="${METRIC.SlaBreached}"', 'Sum', 300)`, label: '' }),
+          byChannel(METRIC.TicketsReopened, 'Sum'),
           search(METRIC.DuplicateDeliveries, 'Sum', ''),
           new cloudwatch.MathExpression({ expression: `SEARCH('{${ns},service,Provider,Kind} MetricName="${METRIC.IngestParked}"', 'Sum', 300)`, label: '' }),
+          new cloudwatch.MathExpression({ expression: `SEARCH('{${ns},service,Queue,Reason} MetricName="${METRIC.JobsRejected}"', 'Sum', 300)`, label: '' }),
         ],
         width: 12,
       }),
@@ -70,6 +87,25 @@ export class Observability extends Construct {
         }),
       );
     });
+    // First-reply SLA attainment per channel: under 80% met over an hour wants a human.
+    for (const channel of CHANNELS) {
+      this.alarms.push(
+        new cloudwatch.Alarm(this, `SlaAttainment-${channel}`, {
+          alarmDescription: `Under 80% of ${channel} tickets got their first reply within the SLA over the last hour.`,
+          metric: new cloudwatch.Metric({
+            namespace: ns,
+            metricName: METRIC.SlaAttained,
+            dimensionsMap: { service: 'support-webhooks', Channel: channel, Target: 'firstReply' },
+            statistic: 'Average',
+            period: Duration.hours(1),
+          }),
+          threshold: 0.8,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
     props.functions.forEach((fn, i) => {
       this.alarms.push(
         new cloudwatch.Alarm(this, `FunctionErrors${i}`, {

@@ -11,10 +11,11 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../core/errors.ts';
 import { activitySortKey, channelPartition, mergePages, shardOf, statusPartition } from '../core/listing.ts';
-import { DuplicateError, PermanentError, type IngestContext, type IngestWrite, type ListQuery, type TicketStore } from '../core/ports.ts';
+import { DuplicateError, PermanentError, type ChangeRecord, type StatsWrite, type IngestContext, type IngestWrite, type ListQuery, type TicketStore } from '../core/ports.ts';
 import { ticketIdFromSubject } from '../core/email.ts';
 import { DELIVERY_RANK, type ThreadedBy, type Contact, type IdentityLink, type InboundMessage, type Message, type MessageEdit, type QueuedJob, type StatusUpdate, type Ticket } from '../core/types.ts';
 import { TABLE } from '../spec.ts';
+import type { TicketEvent } from '../core/ticket-events.ts';
 
 type Item = Record<string, unknown>;
 type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -30,6 +31,8 @@ export const keys = {
   contact: (id: string) => ({ PK: `CONTACT#${id}`, SK: 'CONTACT' }),
   /** RFC Message-ID (ours or the customer's) -> ticket, for email threading. */
   emailMessageId: (id: string) => ({ PK: `MSGID#${id.toLowerCase()}`, SK: 'MSGID' }),
+  /** A ticket's event: immutable, ordered by time within the ticket's partition. */
+  event: (ticketId: string, at: string, id: string) => ({ PK: `TICKET#${ticketId}`, SK: `EVT#${at}#${id}` }),
   rate: (key: string, windowStart: string) => ({ PK: `RATE#${key}#${windowStart}`, SK: 'RATE' }),
   nonce: (scope: string, value: string) => ({ PK: `NONCE#${scope}#${value}`, SK: 'NONCE' }),
   identity: (kind: string, value: string) => ({ PK: `IDENTITY#${kind}#${value}`, SK: 'IDENTITY' }),
@@ -71,6 +74,30 @@ const msgIdItem = (m: Message): Item => ({
   ticketId: m.ticketId,
   messageId: m.id,
 });
+
+const eventPut = (table: string, e: TicketEvent): TxItem => ({
+  Put: { TableName: table, Item: { ...keys.event(e.ticketId, e.at, e.id), type: 'event', event: e }, ConditionExpression: 'attribute_not_exists(PK)' },
+});
+
+/** ADD each counter (flat attribute names from core/reports.ts) on one aggregate item. */
+const statsUpdate = (table: string, w: StatsWrite): TxItem => {
+  const entries = Object.entries(w.add);
+  return {
+    Update: {
+      TableName: table,
+      Key: { PK: w.pk, SK: w.sk },
+      UpdateExpression: `ADD ${entries.map((_, i) => `#a${i} :v${i}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#a${i}`, k])),
+      ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+    },
+  };
+};
+
+/** The items every ticket change writes with it: its events and report counters. */
+const changeItems = (table: string, c: ChangeRecord): TxItem[] => [
+  ...c.events.map((e) => eventPut(table, e)),
+  ...c.stats.filter((w) => Object.keys(w.add).length > 0).map((w) => statsUpdate(table, w)),
+];
 
 /** A Message-ID, once mapped to a ticket, is never re-pointed: first writer wins. */
 const msgIdPut = (table: string, m: Message): TxItem => ({
@@ -209,6 +236,7 @@ export class DynamoTicketStore implements TicketStore {
         },
       });
     }
+    items.push(...changeItems(this.#table, w.change));
     if (w.newContact) {
       const { contact, identity } = w.newContact;
       items.push(
@@ -311,7 +339,13 @@ export class DynamoTicketStore implements TicketStore {
     return mergePages(pages, q.limit);
   }
 
-  async appendMessage(args: { ticket: Ticket; expectedVersion: number; message: Message; idempotency?: { key: string; requestHash: string } }): Promise<void> {
+  async appendMessage(args: {
+    ticket: Ticket;
+    expectedVersion: number;
+    message: Message;
+    idempotency?: { key: string; requestHash: string };
+    change: ChangeRecord;
+  }): Promise<void> {
     const items: TxItem[] = [];
     if (args.idempotency) {
       items.push({
@@ -340,31 +374,32 @@ export class DynamoTicketStore implements TicketStore {
           ExpressionAttributeValues: { ':v': args.expectedVersion },
         },
       },
+      ...changeItems(this.#table, args.change),
     );
     await this.#transact(items, args.idempotency ? 0 : undefined);
   }
 
-  async updateTicket(ticket: Ticket, expectedVersion: number): Promise<void> {
-    await this.#transact(
-      [
-        {
-          Put: {
-            TableName: this.#table,
-            Item: ticketItem(ticket),
-            ConditionExpression: 'attribute_exists(PK) AND version = :v',
-            ExpressionAttributeValues: { ':v': expectedVersion },
-          },
-        },
-      ],
-      undefined,
-    );
+  async updateTicket(ticket: Ticket, expectedVersion: number, change: ChangeRecord): Promise<void> {
+    await this.#transact([this.#ticketPut(ticket, expectedVersion), ...changeItems(this.#table, change)], undefined);
+  }
+
+  #ticketPut(ticket: Ticket, expectedVersion: number): TxItem {
+    return {
+      Put: {
+        TableName: this.#table,
+        Item: ticketItem(ticket),
+        ConditionExpression: 'attribute_exists(PK) AND version = :v',
+        ExpressionAttributeValues: { ':v': expectedVersion },
+      },
+    };
   }
 
   async updateMessageDelivery(
     ticket: Pick<Ticket, 'id' | 'provider'>,
     messageId: string,
     createdAt: string,
-    u: { status: 'sent' | 'not_sent' | 'failed'; providerMessageId?: string; error?: string },
+    u: { status: 'sent' | 'not_sent' | 'failed'; providerMessageId?: string; error?: string; automated?: boolean },
+    ticketChange: { ticket: Ticket; expectedVersion: number; change: ChangeRecord },
   ): Promise<void> {
     const sets = ['deliveryStatus = :s', 'deliveryRank = :r', 'deliveryUpdatedAt = :at'];
     const values: Item = { ':s': u.status, ':r': DELIVERY_RANK[u.status], ':at': new Date().toISOString() };
@@ -383,8 +418,8 @@ export class DynamoTicketStore implements TicketStore {
           TableName: this.#table,
           Key: key,
           UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(PK)',
-          ExpressionAttributeValues: values,
+          ConditionExpression: 'attribute_exists(PK) AND deliveryStatus = :queued',
+          ExpressionAttributeValues: { ...values, ':queued': 'queued' },
         },
       },
     ];
@@ -392,27 +427,30 @@ export class DynamoTicketStore implements TicketStore {
       items.push({
         Put: {
           TableName: this.#table,
-          Item: { ...keys.providerMessage(ticket.provider, u.providerMessageId), type: 'pmsg', ticketId: ticket.id, messageId, createdAt },
+          Item: { ...keys.providerMessage(ticket.provider, u.providerMessageId), type: 'pmsg', ticketId: ticket.id, messageId, createdAt, ...(u.automated ? { automated: true } : {}) },
         },
       });
     }
+    items.push(this.#ticketPut(ticketChange.ticket, ticketChange.expectedVersion), ...changeItems(this.#table, ticketChange.change));
     await this.#transact(items, undefined);
   }
 
-  async #resolveProviderMessage(provider: string, providerMessageId: string): Promise<Item | undefined> {
+  async #resolveProviderMessage(provider: string, providerMessageId: string): Promise<{ key: Item; ticketId: string; automated: boolean } | undefined> {
     const p = await this.#get(keys.providerMessage(provider, providerMessageId));
-    return p ? keys.message(p['ticketId'] as string, p['createdAt'] as string, p['messageId'] as string) : undefined;
+    if (!p) return undefined;
+    const ticketId = p['ticketId'] as string;
+    return { key: keys.message(ticketId, p['createdAt'] as string, p['messageId'] as string), ticketId, automated: p['automated'] === true };
   }
 
-  async applyDeliveryStatus(update: StatusUpdate): Promise<'applied' | 'unknown' | 'stale'> {
-    const key = await this.#resolveProviderMessage(update.provider, update.providerMessageId);
-    if (!key) return 'unknown';
+  async applyDeliveryStatus(update: StatusUpdate, eventId: string): Promise<'applied' | 'unknown' | 'stale'> {
+    const found = await this.#resolveProviderMessage(update.provider, update.providerMessageId);
+    if (!found) return 'unknown';
     const at = `${update.status}At`;
-    try {
-      await this.#doc.send(
-        new UpdateCommand({
+    const items: TxItem[] = [
+      {
+        Update: {
           TableName: this.#table,
-          Key: key,
+          Key: found.key,
           UpdateExpression: `SET deliveryStatus = :s, deliveryRank = :r, #at = :at, deliveryUpdatedAt = :at${update.error ? ', deliveryError = :err' : ''}`,
           ConditionExpression: 'attribute_exists(PK) AND direction = :out AND (attribute_not_exists(deliveryRank) OR deliveryRank < :r)',
           ExpressionAttributeNames: { '#at': at },
@@ -423,17 +461,33 @@ export class DynamoTicketStore implements TicketStore {
             ':out': 'outbound',
             ...(update.error ? { ':err': update.error } : {}),
           },
-        }),
-      );
+        },
+      },
+    ];
+    // Agent replies' delivery is part of the ticket's history (automated messages' only when sent).
+    if (!found.automated) {
+      const messageId = found.key['SK'] as string;
+      const event = {
+        id: eventId,
+        ticketId: found.ticketId,
+        at: update.at,
+        actor: 'automation' as const,
+        messageId: messageId.slice(messageId.lastIndexOf('#') + 1),
+        ...(update.status === 'failed' ? { type: 'reply.failed' as const, ...(update.error ? { error: update.error } : {}) } : { type: `reply.${update.status}` as const }),
+      };
+      items.push(eventPut(this.#table, event as TicketEvent));
+    }
+    try {
+      await this.#transact(items, 0);
       return 'applied';
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return 'stale';
-      throw permanentIfInvalid(e);
+      if (e instanceof DuplicateError) return 'stale';
+      throw e;
     }
   }
 
   async applyEdit(edit: MessageEdit): Promise<'applied' | 'unknown' | 'stale'> {
-    const key = await this.#resolveProviderMessage(edit.provider, edit.providerMessageId);
+    const key = (await this.#resolveProviderMessage(edit.provider, edit.providerMessageId))?.key;
     if (!key) return 'unknown';
     const sets = ['originalText = if_not_exists(originalText, #text)', 'editedAt = :at'];
     const values: Item = { ':at': edit.at, ':in': 'inbound' };
@@ -523,6 +577,59 @@ export class DynamoTicketStore implements TicketStore {
       if (e instanceof ConditionalCheckFailedException) return false;
       throw e;
     }
+  }
+
+  async claimSend(ticketId: string, createdAt: string, messageId: string): Promise<boolean> {
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: keys.message(ticketId, createdAt, messageId),
+          UpdateExpression: 'SET sendingAt = :now',
+          ConditionExpression: 'attribute_exists(PK) AND deliveryStatus = :q AND attribute_not_exists(sendingAt)',
+          ExpressionAttributeValues: { ':now': new Date().toISOString(), ':q': 'queued' },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (e instanceof ConditionalCheckFailedException) return false;
+      throw permanentIfInvalid(e);
+    }
+  }
+
+  async listEvents(ticketId: string, limit: number, after?: string): Promise<{ events: TicketEvent[]; last?: string }> {
+    // One more than asked, to know whether there is a next page; `after` itself is skipped.
+    const r = await this.#doc.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'PK = :pk AND SK BETWEEN :lo AND :hi',
+        ExpressionAttributeValues: { ':pk': `TICKET#${ticketId}`, ':lo': after ?? 'EVT#', ':hi': 'EVT#\uffff' },
+        ConsistentRead: true,
+        Limit: limit + 2,
+      }),
+    );
+    const items = (r.Items ?? []).filter((i) => i['SK'] !== after);
+    const page = items.slice(0, limit);
+    const more = items.length > limit || (r.LastEvaluatedKey !== undefined && page.length === limit);
+    return { events: page.map((i) => i['event'] as TicketEvent), ...(more ? { last: page.at(-1)!['SK'] as string } : {}) };
+  }
+
+  async queryStats(pk: string, fromDay: string, toDay: string): Promise<Array<Record<string, unknown>>> {
+    const out: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const r = await this.#doc.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: { ':pk': pk, ':from': fromDay, ':to': `${toDay}~` },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      out.push(...(r.Items ?? []));
+      start = r.LastEvaluatedKey;
+    } while (start);
+    return out;
   }
 
   async getIdempotentResult(key: string): Promise<{ ticketId: string; messageId: string } | undefined> {

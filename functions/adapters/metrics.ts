@@ -14,6 +14,7 @@ export class EmfMetrics implements MetricsSink {
       // One EMF document per metric, each with exactly its own dimensions.
       const single = this.#metrics.singleMetric();
       for (const [k, v] of Object.entries(e.dimensions)) single.addDimension(k, v);
+      for (const set of e.moreDimensionSets ?? []) single.addDimensions({ ...set });
       single.addMetric(e.name, e.unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count, e.value);
     }
   }

@@ -4,11 +4,14 @@ import type { Config } from '../config.ts';
 import { ApiKeyAuthenticator, requireScope, type Scope } from '../core/auth.ts';
 import { ClientError } from '../core/errors.ts';
 import type { CoreDeps } from '../core/ports.ts';
-import { addNote, getTicketWithMessages, listTickets, patchTicket, replyToTicket } from '../core/services/tickets.ts';
+import { agentActor } from '../core/agent-actions.ts';
+import { responseTimeReport } from '../core/services/reports.ts';
+import { addNote, getTicketWithMessages, listTicketEvents, listTickets, patchTicket, replyToTicket } from '../core/services/tickets.ts';
 import { CHANNELS, PRIORITIES, TICKET_STATUSES } from '../core/types.ts';
 import { clientErrorResponse, errorBody, json, type HttpRequest, type HttpResponse } from '../http.ts';
 import { findRoute } from '../routing.ts';
-import { contactView, messageView, ticketView } from './views.ts';
+import { MAX_REPORT_DAYS } from '../core/services/reports.ts';
+import { contactView, messageView, ticketDetailView, ticketView } from './views.ts';
 
 /** Ticket and contact ids are ULIDs. */
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -21,6 +24,25 @@ const ListQuerySchema = z
     cursor: z.string().min(1).max(512).optional(),
   })
   .strict();
+
+const EventsQuerySchema = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().min(1).max(1024).optional(),
+  })
+  .strict();
+
+const DAY = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD').refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a date');
+
+const ReportQuerySchema = z
+  .object({
+    from: DAY,
+    to: DAY,
+    groupBy: z.enum(['channel', 'priority', 'channel,priority']).default('channel'),
+  })
+  .strict()
+  .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
+  .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 < MAX_REPORT_DAYS, { message: `a report covers at most ${MAX_REPORT_DAYS} days`, path: ['to'] });
 
 const ReplySchema = z
   .object({
@@ -81,8 +103,11 @@ export class ApiService {
     }
   }
 
-  #authorize(req: HttpRequest, scope: Scope): void {
-    requireScope(this.#auth.authenticate(req.headers['authorization']), scope);
+  /** The caller's key name, once its scope is checked. */
+  #authorize(req: HttpRequest, scope: Scope): string {
+    const principal = this.#auth.authenticate(req.headers['authorization']);
+    requireScope(principal, scope);
+    return principal.name;
   }
 
   async #route(req: HttpRequest): Promise<HttpResponse> {
@@ -119,11 +144,11 @@ export class ApiService {
             return { ...v, attachments, fullTextUrl, ...(v.email ? { email: { ...v.email, htmlUrl } } : {}) };
           }),
         );
-        return json(200, { ticket: ticketView(ticket), messages: views });
+        return json(200, { ticket: ticketDetailView(ticket), messages: views });
       }
 
       case 'PATCH /v1/tickets/{id}': {
-        this.#authorize(req, 'tickets:write');
+        const keyName = this.#authorize(req, 'tickets:write');
         const id = ticketId(withParams);
         const body = parse(PatchSchema, jsonBody(req), 'invalid_body', 'The body');
         const ifMatch = req.headers['if-match'];
@@ -134,28 +159,41 @@ export class ApiService {
             throw new ClientError(400, 'invalid_if_match', 'If-Match must be the ticket version, e.g. "3".');
           }
         }
-        const t = await patchTicket(deps, id, body, version);
+        const t = await patchTicket(deps, id, body, `api:${keyName}`, version);
         return json(200, { ticket: ticketView(t) });
       }
 
       case 'POST /v1/tickets/{id}/replies': {
-        this.#authorize(req, 'tickets:write');
+        const keyName = this.#authorize(req, 'tickets:write');
         const id = ticketId(withParams);
         const body = parse(ReplySchema, jsonBody(req), 'invalid_body', 'The body');
         const key = req.headers['idempotency-key'];
         if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) {
           throw new ClientError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1-128 printable ASCII characters.');
         }
-        const r = await replyToTicket(deps, id, body, key);
+        const r = await replyToTicket(deps, id, body, agentActor(body.author, keyName), key);
         return json(r.replayed ? 200 : 201, { message: messageView(r.message) }, r.replayed ? { 'idempotent-replayed': 'true' } : {});
       }
 
       case 'POST /v1/tickets/{id}/notes': {
-        this.#authorize(req, 'tickets:write');
+        const keyName = this.#authorize(req, 'tickets:write');
         const id = ticketId(withParams);
         const body = parse(ReplySchema, jsonBody(req), 'invalid_body', 'The body');
-        const note = await addNote(deps, id, body);
+        const note = await addNote(deps, id, body, agentActor(body.author, keyName));
         return json(201, { message: messageView(note) });
+      }
+
+      case 'GET /v1/tickets/{id}/events': {
+        this.#authorize(req, 'tickets:read');
+        const q = parse(EventsQuerySchema, Object.fromEntries(req.query), 'invalid_query', 'The query string');
+        const page = await listTicketEvents(deps, ticketId(withParams), q.limit, q.cursor);
+        return json(200, page);
+      }
+
+      case 'GET /v1/reports/response-times': {
+        this.#authorize(req, 'reports:read');
+        const q = parse(ReportQuerySchema, Object.fromEntries(req.query), 'invalid_query', 'The query string');
+        return json(200, await responseTimeReport(deps, q));
       }
 
       case 'GET /v1/contacts/{id}': {

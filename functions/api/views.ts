@@ -1,4 +1,5 @@
 /** The REST API's JSON shapes (camelCase). Internal fields (version keys, thread keys) stay inside. */
+import { emptyState, metricsView, slaView } from '../core/response-metrics.ts';
 import type { Contact, IdentityLink, Message, Ticket } from '../core/types.ts';
 
 export const ticketView = (t: Ticket) => ({
@@ -18,12 +19,17 @@ export const ticketView = (t: Ticket) => ({
   messageCount: t.messageCount,
   firstResponseAt: t.firstResponseAt ?? null,
   resolvedAt: t.resolvedAt ?? null,
-  slaFirstResponseDueAt: t.slaFirstResponseDueAt ?? null,
-  slaBreachedAt: t.slaBreachedAt ?? null,
+  slaDueAt: t.slaDueAt ?? null,
   reopenCount: t.reopenCount,
   participants: t.participants ?? [],
   version: t.version,
 });
+
+/** A ticket with its SLA targets and response-time measures (GET /v1/tickets/{id}). */
+export const ticketDetailView = (t: Ticket) => {
+  const state = t.clock ?? emptyState();
+  return { ...ticketView(t), sla: slaView(state), metrics: metricsView(state) };
+};
 
 export const messageView = (m: Message) => ({
   id: m.id,
@@ -55,6 +61,9 @@ export const messageView = (m: Message) => ({
         html: m.email.html ?? null,
         preview: m.email.preview,
         autoSubmitted: m.email.autoSubmitted ?? null,
+        senderAuth: m.email.senderAuth ?? null,
+        senderAuthFailed: m.email.senderAuthFailed ?? false,
+        truncated: m.email.truncated ?? [],
       }
     : null,
 });

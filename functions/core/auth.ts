@@ -2,7 +2,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ClientError } from './errors.ts';
 
-export const SCOPES = ['tickets:read', 'tickets:write'] as const;
+/** `reports:read` is its own scope: a `tickets:read` key does not get it implicitly. */
+export const SCOPES = ['tickets:read', 'tickets:write', 'reports:read'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface ApiKey {

@@ -1,5 +1,6 @@
 /** Email rules: ticket tokens in subjects, loop/noise detection, reply previews, our Message-IDs. Pure. */
 import EmailReplyParser from 'email-reply-parser';
+import { EMAIL_LIMITS } from '../spec.ts';
 import type { EmailInfo, Ticket } from './types.ts';
 
 const TOKEN = /\[#([0-9A-HJKMNP-TV-Z]{26})\]/;
@@ -45,28 +46,71 @@ export function automatedReason(headers: ReadonlyMap<string, string>, from: stri
 
 const parser = new EmailReplyParser();
 
-/** The new part of a reply: quoted history and signature removed; the full body is kept elsewhere. */
-export function replyPreview(text: string): string {
+/** Lines the reply parser reads: it is quadratic in lines (16,000 blank lines took 18 s). */
+export const MAX_PREVIEW_LINES = 400;
+
+/**
+ * What the reply parser is given: at most EMAIL_LIMITS.maxPreviewInputBytes and MAX_PREVIEW_LINES,
+ * with trailing blanks trimmed and runs of blank lines collapsed to one (one linear pass).
+ */
+export function previewInput(text: string): string {
+  const head = text.length > EMAIL_LIMITS.maxPreviewInputBytes ? text.slice(0, EMAIL_LIMITS.maxPreviewInputBytes) : text;
+  const bounded = Buffer.from(head, 'utf8').subarray(0, EMAIL_LIMITS.maxPreviewInputBytes).toString('utf8').replace(/\uFFFD$/, '');
+  const lines: string[] = [];
+  for (const raw of bounded.replace(/\r\n?/g, '\n').split('\n')) {
+    const line = raw.trimEnd();
+    if (line === '' && (lines.length === 0 || lines.at(-1) === '')) continue;
+    lines.push(line);
+    if (lines.length >= MAX_PREVIEW_LINES) break;
+  }
+  return lines.join('\n');
+}
+
+/** A linear rendering when the parser fails: the text up to the first quoted line or "On … wrote:". */
+function plainPreview(text: string): string {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('>') || /^On .{0,200} wrote:$/.test(line)) break;
+    out.push(line);
+  }
+  return out.join('\n').trim() || text.trim();
+}
+
+/**
+ * The new part of a reply: quoted history and signature removed; the full body is kept elsewhere.
+ * The parser only reads `previewInput(text)`, so the cost is bounded whatever the mail; if it
+ * throws, a plain linear rendering is used.
+ */
+export function replyPreview(text: string, parse: (input: string) => string = (input) => parser.parseReply(input)): string {
+  const input = previewInput(text);
   try {
-    const visible = parser.parseReply(text).trim();
-    return visible || text.trim();
+    return parse(input).trim() || input.trim();
   } catch {
-    return text.trim();
+    return plainPreview(input);
   }
 }
 
-/** Our own Message-ID for an outbound message on an email ticket (stable across retries). */
-export function outboundMessageId(ticket: Pick<Ticket, 'id' | 'inboxAddress'>, messageId: string): string {
+/**
+ * Our own Message-ID for an outbound message on an email ticket: a random 128-bit token (from the
+ * IdSource port) at the inbox's domain, so nobody can predict it and pre-claim it for threading.
+ * Stored on the message when it is created, so retries send the same id.
+ */
+export function outboundMessageId(ticket: Pick<Ticket, 'inboxAddress'>, token: string): string {
   const domain = ticket.inboxAddress.split('@')[1]?.toLowerCase() || 'support.invalid';
-  return `${messageId}.${ticket.id}@${domain}`;
+  return `${token}@${domain}`;
 }
 
-export function outboundEmailInfo(ticket: Ticket, messageId: string, text: string): EmailInfo {
+/**
+ * The email parts of an outbound message. An automated one (acknowledgement) goes to the customer
+ * alone under a fixed subject: no Cc and none of the sender's words, so a forged mail cannot turn
+ * it into a message to third parties.
+ */
+export function outboundEmailInfo(ticket: Ticket, token: string, text: string, automated = false): EmailInfo {
   return {
-    subject: replySubject(ticket.subject, ticket.id),
-    messageId: outboundMessageId(ticket, messageId),
+    subject: automated ? `We received your request ${ticketToken(ticket.id)}` : replySubject(ticket.subject, ticket.id),
+    messageId: outboundMessageId(ticket, token),
     references: [],
-    cc: ticket.participants ?? [],
+    cc: automated ? [] : (ticket.participants ?? []),
     preview: text,
   };
 }

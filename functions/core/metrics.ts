@@ -7,8 +7,21 @@ export const METRIC = {
   WebhookRejected: 'WebhookRejected',
   IngestParked: 'IngestParked',
   SlaBreached: 'SlaBreached',
+  SlaWarning: 'SlaWarning',
+  /** 1 when a target was met, 0 when breached: its average is the attainment rate. */
+  SlaAttained: 'SlaAttained',
   FirstResponseTime: 'FirstResponseTime',
-  ResolutionTime: 'ResolutionTime',
+  FirstResponseTimeBusiness: 'FirstResponseTimeBusiness',
+  NextResponseTime: 'NextResponseTime',
+  NextResponseTimeBusiness: 'NextResponseTimeBusiness',
+  FirstResolutionTime: 'FirstResolutionTime',
+  FirstResolutionTimeBusiness: 'FirstResolutionTimeBusiness',
+  FullResolutionTime: 'FullResolutionTime',
+  FullResolutionTimeBusiness: 'FullResolutionTimeBusiness',
+  RequesterWaitTime: 'RequesterWaitTime',
+  RequesterWaitTimeBusiness: 'RequesterWaitTimeBusiness',
+  AgentWaitTime: 'AgentWaitTime',
+  AgentWaitTimeBusiness: 'AgentWaitTimeBusiness',
   AutoAcksSent: 'AutoAcksSent',
   OutboundFailed: 'OutboundFailed',
   ItemsSkipped: 'ItemsSkipped',
@@ -29,18 +42,22 @@ export interface MetricEvent {
   readonly value: number;
   /** Always includes Channel and Provider where known; `Reason` for rejections. */
   readonly dimensions: Readonly<Record<string, string>>;
+  /** Further dimension sets the same value is published under (e.g. [Channel, Priority]). */
+  readonly moreDimensionSets?: ReadonlyArray<Readonly<Record<string, string>>>;
 }
 
-export const count = (name: MetricName, dimensions: Record<string, string>, value = 1): MetricEvent => ({
+export const count = (name: MetricName, dimensions: Record<string, string>, value = 1, more?: ReadonlyArray<Record<string, string>>): MetricEvent => ({
   name,
   unit: 'Count',
   value,
   dimensions,
+  ...(more?.length ? { moreDimensionSets: more } : {}),
 });
 
-export const seconds = (name: MetricName, dimensions: Record<string, string>, value: number): MetricEvent => ({
+export const seconds = (name: MetricName, dimensions: Record<string, string>, value: number, more?: ReadonlyArray<Record<string, string>>): MetricEvent => ({
   name,
   unit: 'Seconds',
   value,
   dimensions,
+  ...(more?.length ? { moreDimensionSets: more } : {}),
 });

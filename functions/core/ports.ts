@@ -3,7 +3,22 @@
  * them with the AWS SDK; tests implement them in memory or point the real adapters at local engines.
  */
 import type { MetricEvent } from './metrics.ts';
+import type { TicketEvent } from './ticket-events.ts';
+import type { SlaSettings } from './sla-settings.ts';
 import type { Channel, Contact, ThreadedBy, IdentityLink, InboundMessage, Job, Message, MessageEdit, QueuedJob, StatusUpdate, Ticket, TicketStatus } from './types.ts';
+
+/** Counters to ADD on one report aggregate item (see core/reports.ts), in the same transaction as the change. */
+export interface StatsWrite {
+  readonly pk: string;
+  readonly sk: string;
+  readonly add: Readonly<Record<string, number>>;
+}
+
+/** What every change to a ticket also writes, atomically with it: its events, and report counters. */
+export interface ChangeRecord {
+  readonly events: readonly TicketEvent[];
+  readonly stats: readonly StatsWrite[];
+}
 
 /** What the store knows before an inbound message is ingested. */
 export interface IngestContext {
@@ -39,6 +54,7 @@ export interface IngestWrite {
   readonly indexProviderId: boolean;
   /** Follow-ups kept on the dedupe record until they are enqueued, so a retry can finish them. */
   readonly pendingJobs: readonly QueuedJob[];
+  readonly change: ChangeRecord;
 }
 
 export interface ListQuery {
@@ -67,18 +83,33 @@ export interface TicketStore {
     message: Message;
     /** An API Idempotency-Key and a hash of the request it names (a reuse with another body is refused). */
     idempotency?: { readonly key: string; readonly requestHash: string };
+    change: ChangeRecord;
   }): Promise<void>;
-  /** Update a ticket's fields guarded by version. */
-  updateTicket(ticket: Ticket, expectedVersion: number): Promise<void>;
+  /** Update a ticket's fields guarded by version, with the change's events. */
+  updateTicket(ticket: Ticket, expectedVersion: number, change: ChangeRecord): Promise<void>;
   /** Record our own send's outcome; a provider message id is indexed for later status callbacks. */
   updateMessageDelivery(
     ticket: Pick<Ticket, 'id' | 'provider'>,
     messageId: string,
     createdAt: string,
-    update: { status: 'sent' | 'not_sent' | 'failed'; providerMessageId?: string; error?: string },
+    update: { status: 'sent' | 'not_sent' | 'failed'; providerMessageId?: string; error?: string; automated?: boolean },
+    /** The ticket's new state (guarded by version) and the change's events, in the same transaction. */
+    ticketChange: { ticket: Ticket; expectedVersion: number; change: ChangeRecord },
   ): Promise<void>;
-  /** A provider's status callback; statuses only move forward. */
-  applyDeliveryStatus(update: StatusUpdate): Promise<'applied' | 'unknown' | 'stale'>;
+  /**
+   * A provider's status callback; statuses only move forward. When applied to an agent reply, the
+   * event `reply.<status>` (id `eventId`) is written with it.
+   */
+  applyDeliveryStatus(update: StatusUpdate, eventId: string): Promise<'applied' | 'unknown' | 'stale'>;
+  /**
+   * Record the intent to send a queued message (before calling the provider); false when an earlier
+   * attempt already did, so an automated message is never sent twice.
+   */
+  claimSend(ticketId: string, createdAt: string, messageId: string): Promise<boolean>;
+  /** A ticket's events, oldest first, `limit` at most, after the event key `after` (from a previous page). */
+  listEvents(ticketId: string, limit: number, after?: string): Promise<{ events: TicketEvent[]; last?: string }>;
+  /** Report aggregate items of one partition for days `from`..`to` (YYYY-MM-DD, inclusive). */
+  queryStats(pk: string, fromDay: string, toDay: string): Promise<Array<Record<string, unknown>>>;
   /** A customer's edit or unsend; the first text is kept as `originalText`. */
   applyEdit(edit: MessageEdit): Promise<'applied' | 'unknown' | 'stale'>;
   getContact(id: string): Promise<{ contact: Contact; identities: IdentityLink[] } | undefined>;
@@ -213,8 +244,8 @@ export interface CoreDeps {
 }
 
 export interface CoreSettings {
-  /** First-response SLA target per channel, in seconds. */
-  readonly slaFirstResponseSeconds: Readonly<Record<Channel, number>>;
+  /** SLA policies (first match wins) and business calendars. */
+  readonly sla: SlaSettings;
   readonly autoAck: { readonly enabled: boolean; readonly text: string };
   readonly automationRateLimitPerHour: number;
   readonly dedupeTtlDays: number;

@@ -1,10 +1,10 @@
-/** Ticket rules: how an inbound message lands, how agents reply, how status moves. Pure. */
-import { ClientError } from './errors.ts';
-import { METRIC, count, seconds, type MetricEvent } from './metrics.ts';
+/** Ticket rules: how an inbound message lands on a ticket (agents' actions are in agent-actions.ts). Pure. */
+import { METRIC, count, type MetricEvent } from './metrics.ts';
 import type { CoreSettings, IngestContext, IngestWrite } from './ports.ts';
-import { outboundEmailInfo } from './email.ts';
-import { delayUntil, firstResponseDueAt, secondsBetween } from './sla.ts';
-import type { InboundMessage, Message, Priority, QueuedJob, Ticket, TicketStatus } from './types.ts';
+import { policyDraft, resolverOf } from './sla-settings.ts';
+import type { EventDraft } from './ticket-events.ts';
+import { recordEvents } from './timeline.ts';
+import type { InboundMessage, Message, QueuedJob, Ticket } from './types.ts';
 
 /**
  * Provider, channel (Meta's WhatsApp and Messenger ids are separate namespaces) and the provider's
@@ -32,6 +32,8 @@ export interface NewIds {
   readonly ticketId: string;
   readonly contactId: string;
   readonly messageId: string;
+  /** Ids for the change's events. */
+  readonly newId: () => string;
 }
 
 /**
@@ -62,32 +64,27 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
   const contactId = ctx.contact?.id ?? ids.contactId;
 
   const current = ctx.threadTicket;
-  // Auto-replies, bounces and list mail are stored but never reopen, acknowledge or start an SLA.
+  // Auto-replies, bounces and list mail are stored but never reopen, acknowledge or start an SLA;
+  // reactions, read receipts and postbacks (`signal`) neither reopen nor start a clock.
   const automated = msg.email?.autoSubmitted !== undefined;
-  let ticket: Ticket;
+  const counts = !automated && !msg.signal;
+  const at = msg.receivedAt;
+  let base: Ticket;
   let reopened = false;
   let newTicket = false;
   let thread: IngestWrite['thread'];
+  const drafts: EventDraft[] = [];
 
   if (current && current.status !== 'closed') {
-    reopened = current.status === 'resolved' && !automated;
-    const { resolvedAt: _dropped, ...rest } = current;
-    const participants = mergeParticipants(current, msg);
-    ticket = {
-      ...(reopened ? rest : current),
-      status: automated ? current.status : 'open',
-      lastMessageAt: maxIso(current.lastMessageAt, msg.receivedAt),
-      messageCount: current.messageCount + 1,
-      reopenCount: current.reopenCount + (reopened ? 1 : 0),
-      ...(participants.length ? { participants } : {}),
-      version: current.version + 1,
-    };
-    if (reopened) metrics.push(count(METRIC.TicketsReopened, dims));
+    base = current;
+    reopened = current.status === 'resolved' && counts;
+    if (counts && current.status !== 'open') {
+      drafts.push({ type: 'status.changed', at, actor: 'customer', from: current.status, to: 'open' });
+      if (reopened) drafts.push({ type: 'ticket.reopened', at, actor: 'customer', by: 'message' });
+    }
   } else {
     newTicket = true;
-    const createdAt = msg.receivedAt;
-    const dueAt = firstResponseDueAt(createdAt, msg.channel, settings.slaFirstResponseSeconds);
-    ticket = {
+    base = {
       id: ids.ticketId,
       status: 'open',
       priority: 'normal',
@@ -101,30 +98,42 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
       ...(msg.email ? { subject: msg.email.subject } : {}),
       ...(msg.email?.cc.length ? { participants: ccParticipants(msg) } : {}),
       tags: automated ? ['auto-submitted'] : [],
-      createdAt,
-      lastMessageAt: createdAt,
-      messageCount: 1,
-      ...(automated ? {} : { slaFirstResponseDueAt: dueAt }),
+      createdAt: at,
+      lastMessageAt: at,
+      messageCount: 0,
       reopenCount: 0,
-      version: 1,
+      version: 0,
     };
+    drafts.push(policyDraft(settings.sla, base, at, 'automation'));
     thread = {
       key: msg.threadKey,
       channel: msg.channel,
-      ticketId: ticket.id,
+      ticketId: base.id,
       ...(ctx.threadPointer ? { expectedPrevious: ctx.threadPointer } : {}),
     };
     metrics.push(count(METRIC.TicketsCreated, dims));
-    if (!automated) {
+    if (counts) {
       // Never acknowledge a sender the provider could not authenticate: a spoofed From would make us a relay.
-      if (settings.autoAck.enabled && !msg.email?.senderAuthFailed) jobs.push({ job: { kind: 'ack', ticketId: ticket.id }, delaySeconds: 0 });
+      if (settings.autoAck.enabled && !msg.email?.senderAuthFailed) jobs.push({ job: { kind: 'ack', ticketId: base.id }, delaySeconds: 0 });
       if (settings.autoAck.enabled && msg.email?.senderAuthFailed) metrics.push(count(METRIC.AutomationSuppressed, { ...dims, Reason: 'sender_auth_failed' }));
-      jobs.push({
-        job: { kind: 'sla-check', ticketId: ticket.id, check: 'first-response', dueAt },
-        delaySeconds: delayUntil(now, dueAt),
-      });
     }
   }
+  drafts.push({ type: 'message.received', at, actor: 'customer', messageId: ids.messageId, channel: msg.channel, countsAsCustomerMessage: counts });
+
+  const participants = newTicket ? (base.participants ?? []) : mergeParticipants(base, msg);
+  const { resolvedAt: _dropped, ...open } = base;
+  const changed: Ticket = {
+    ...(reopened ? open : base),
+    status: counts ? 'open' : base.status,
+    lastMessageAt: maxIso(base.lastMessageAt, at),
+    messageCount: base.messageCount + 1,
+    reopenCount: base.reopenCount + (reopened ? 1 : 0),
+    ...(participants.length ? { participants } : {}),
+  };
+  const recorded = recordEvents(changed, drafts, { resolve: resolverOf(settings.sla), newId: ids.newId, now });
+  const ticket = recorded.ticket;
+  metrics.push(...recorded.metrics);
+  jobs.push(...recorded.jobs);
 
   const message: Message = {
     id: ids.messageId,
@@ -156,6 +165,7 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
       indexMessageId: message.email?.messageId !== undefined && !ctx.messageIdTaken,
       indexProviderId: !ctx.providerIdTaken,
       pendingJobs: jobs,
+      change: recorded.change,
     },
     jobs,
     metrics,
@@ -178,115 +188,4 @@ function mergeParticipants(t: Ticket, msg: InboundMessage): string[] {
 const ccParticipants = (msg: InboundMessage): string[] =>
   (msg.email?.cc ?? []).map((a) => a.toLowerCase()).filter((a) => a !== msg.to.toLowerCase() && a !== msg.from.toLowerCase());
 
-const maxIso = (a: string, b: string): string => (Date.parse(a) >= Date.parse(b) ? a : b);
-
-export interface ReplyPlan {
-  readonly ticket: Ticket;
-  readonly message: Message;
-  readonly jobs: readonly QueuedJob[];
-  readonly metrics: readonly MetricEvent[];
-}
-
-/** An agent's reply: an outbound message, the first response recorded once, delivery queued. */
-export function planReply(
-  ticket: Ticket,
-  input: { text: string; author?: string | undefined },
-  messageId: string,
-  now: Date,
-  /** Random token for our email Message-ID (IdSource.token). */
-  emailToken: string,
-): ReplyPlan {
-  if (ticket.status === 'closed') {
-    throw new ClientError(409, 'ticket_closed', 'This ticket is closed; a new message from the customer opens a new ticket.');
-  }
-  const at = now.toISOString();
-  const first = !ticket.firstResponseAt;
-  const message: Message = {
-    id: messageId,
-    ticketId: ticket.id,
-    direction: 'outbound',
-    automated: false,
-    ...(input.author ? { author: input.author } : {}),
-    text: input.text,
-    attachments: [],
-    from: ticket.inboxAddress,
-    to: ticket.customerAddress,
-    createdAt: at,
-    deliveryStatus: 'queued',
-    ...(ticket.channel === 'email' ? { email: outboundEmailInfo(ticket, emailToken, input.text) } : {}),
-  };
-  const next: Ticket = {
-    ...ticket,
-    ...(first ? { firstResponseAt: at } : {}),
-    // An agent reply hands the conversation to the customer.
-    status: ticket.status === 'open' ? 'pending' : ticket.status,
-    lastMessageAt: maxIso(ticket.lastMessageAt, at),
-    messageCount: ticket.messageCount + 1,
-    version: ticket.version + 1,
-  };
-  const metrics = first ? [seconds(METRIC.FirstResponseTime, dimsOf(ticket), secondsBetween(ticket.createdAt, at))] : [];
-  return {
-    ticket: next,
-    message,
-    jobs: [{ job: { kind: 'deliver', ticketId: ticket.id, messageId, createdAt: at }, delaySeconds: 0 }],
-    metrics,
-  };
-}
-
-/** An internal note: stored on the ticket for agents, never sent, not a response. */
-export function planNote(ticket: Ticket, input: { text: string; author?: string | undefined }, messageId: string, now: Date): { ticket: Ticket; message: Message } {
-  const at = now.toISOString();
-  return {
-    message: {
-      id: messageId,
-      ticketId: ticket.id,
-      direction: 'note',
-      automated: false,
-      ...(input.author ? { author: input.author } : {}),
-      text: input.text,
-      attachments: [],
-      from: input.author ?? 'agent',
-      to: ticket.id,
-      createdAt: at,
-    },
-    ticket: { ...ticket, messageCount: ticket.messageCount + 1, version: ticket.version + 1 },
-  };
-}
-
-export interface TicketPatch {
-  readonly status?: TicketStatus | undefined;
-  readonly priority?: Priority | undefined;
-  readonly assignee?: string | null | undefined;
-  readonly tags?: readonly string[] | undefined;
-}
-
-/** Apply an agent's change of status, priority, assignee or tags. Resolving records resolution time. */
-export function planPatch(ticket: Ticket, patch: TicketPatch, now: Date): { ticket: Ticket; metrics: MetricEvent[] } {
-  const at = now.toISOString();
-  const metrics: MetricEvent[] = [];
-  let next: Ticket = { ...ticket, version: ticket.version + 1 };
-  if (patch.status && patch.status !== ticket.status) {
-    if (ticket.status === 'closed') {
-      throw new ClientError(409, 'ticket_closed', 'A closed ticket cannot change status.');
-    }
-    const resolving = (patch.status === 'resolved' || patch.status === 'closed') && !ticket.resolvedAt;
-    if (resolving) {
-      next = { ...next, resolvedAt: at };
-      metrics.push(seconds(METRIC.ResolutionTime, dimsOf(ticket), secondsBetween(ticket.createdAt, at)));
-    }
-    if (patch.status === 'open' || patch.status === 'pending') {
-      const { resolvedAt: _r, ...rest } = next;
-      next = rest;
-    }
-    next = { ...next, status: patch.status };
-  }
-  if (patch.priority) next = { ...next, priority: patch.priority };
-  if (patch.assignee === null) {
-    const { assignee: _a, ...rest } = next;
-    next = rest;
-  } else if (patch.assignee !== undefined) {
-    next = { ...next, assignee: patch.assignee };
-  }
-  if (patch.tags) next = { ...next, tags: [...new Set(patch.tags)] };
-  return { ticket: next, metrics };
-}
+export const maxIso = (a: string, b: string): string => (Date.parse(a) >= Date.parse(b) ? a : b);

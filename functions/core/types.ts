@@ -1,4 +1,5 @@
 /** Channel-neutral domain types. Pure: no AWS, no I/O. */
+import type { MetricsState } from './response-metrics.ts';
 
 export const CHANNELS = ['sms', 'whatsapp', 'email', 'messenger', 'instagram', 'telegram', 'x', 'viber'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -95,6 +96,8 @@ export interface InboundMessage {
   readonly email?: EmailInfo;
   /** Object key of the full text when `text` was truncated to fit. */
   readonly fullTextKey?: string;
+  /** A reaction, read receipt or postback: stored, but it neither reopens a ticket nor starts a clock. */
+  readonly signal?: 'reaction' | 'postback' | 'read';
 }
 
 export type Direction = 'inbound' | 'outbound' | 'note';
@@ -117,6 +120,8 @@ export interface Message {
   /** Sent by the system (auto-acknowledgement), not by an agent. */
   readonly automated: boolean;
   readonly author?: string;
+  /** Who wrote it (outbound and notes): `agent:<author>`, `api:<key name>` or `automation`. */
+  readonly actor?: string;
   readonly text: string;
   readonly attachments: readonly Attachment[];
   readonly providerMessageId?: string;
@@ -157,12 +162,14 @@ export interface Ticket {
   readonly messageCount: number;
   readonly firstResponseAt?: string;
   readonly resolvedAt?: string;
-  readonly slaFirstResponseDueAt?: string;
-  readonly slaBreachedAt?: string;
   readonly autoAckMessageId?: string;
   readonly reopenCount: number;
   /** Other people on an email thread (cc'd, or replying from another address); never the contact. */
   readonly participants?: readonly string[];
+  /** Response-time state (core/response-metrics.ts), advanced one event at a time. */
+  readonly clock?: MetricsState;
+  /** Nearest active SLA due time, for sorting and the list view. */
+  readonly slaDueAt?: string;
   /** Optimistic-concurrency version, incremented on every write. */
   readonly version: number;
 }
@@ -177,7 +184,8 @@ export interface Contact {
 /** Work queued for the worker. */
 export type Job =
   | { readonly kind: 'ack'; readonly ticketId: string }
-  | { readonly kind: 'sla-check'; readonly ticketId: string; readonly check: 'first-response'; readonly dueAt: string }
+  /** An SLA timer: at `dueAt`, record whatever is due (warnings, breaches). `check` is from older deployments. */
+  | { readonly kind: 'sla-check'; readonly ticketId: string; readonly dueAt: string; readonly check?: string }
   | { readonly kind: 'deliver'; readonly ticketId: string; readonly messageId: string; readonly createdAt: string }
   | { readonly kind: 'ingest'; readonly message: InboundMessage }
   | { readonly kind: 'status'; readonly update: StatusUpdate }

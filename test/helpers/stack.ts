@@ -12,12 +12,15 @@ import { postTwilio, send, twilioForm, type SignedRequest, type TwilioSimOptions
 
 export const API_KEY = LOCAL_DEFAULTS.API_KEY;
 export const READ_ONLY_KEY = 'read-only-key-0123456789';
+export const REPORTS_KEY = 'reports-key-0123456789';
 
 export interface TestStack extends LocalStack {
   readonly metrics: RecordingMetrics;
   readonly providerStub: ProviderStub;
   /** URLs the webhook fetched (SNS certificates, SubscribeURLs). */
   readonly fetched: string[];
+  /** Run the stack's clock at another time (e.g. an old fixture's), or back at real time with undefined. */
+  setNow(iso: string | undefined): void;
 }
 
 /** The Rails SES fixtures' certificate and topics: served for their SigningCertURL in tests. */
@@ -30,6 +33,8 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const id = randomBytes(4).toString('hex');
   const quiet = { info: () => undefined, warn: () => undefined, error: (m: string, e?: Record<string, unknown>) => console.error(m, e) };
   const fetched: string[] = [];
+  let offsetMs = 0;
+  const clock = { now: () => new Date(Date.now() + offsetMs) };
   const fixtureCert = fixtureText('ses/ses-sns-signing-cert.pem');
   const localCert = readFileSync(LOCAL_SNS_CERT_FILE, 'utf8');
   const http = {
@@ -54,6 +59,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       API_KEYS: JSON.stringify([
         { key: API_KEY, scopes: ['tickets:read', 'tickets:write'], name: 'agent' },
         { key: READ_ONLY_KEY, scopes: ['tickets:read'], name: 'reporting' },
+        { key: REPORTS_KEY, scopes: ['reports:read'], name: 'reports' },
       ]),
       TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
       TWILIO_API_BASE_URL: providerStub.url,
@@ -73,13 +79,16 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       METRICS_NAMESPACE: 'SupportDeskTest',
       ...env,
     },
-    overrides: () => ({ metrics, log: quiet, http }),
+    overrides: () => ({ metrics, log: quiet, http, clock }),
   });
   const stop = stack.stop.bind(stack);
   return Object.assign(stack, {
     metrics,
     providerStub,
     fetched,
+    setNow(iso: string | undefined) {
+      offsetMs = iso ? Date.parse(iso) - Date.now() : 0;
+    },
     async stop() {
       await stop();
       await providerStub.close();

@@ -31,7 +31,7 @@ describe('X: the CRC handshake is no signing oracle', () => {
     const forged = JSON.stringify(xPayload({ from: '6666', to: '4242', body: 'Refund me to this account' }));
     const crc = await fetch(`${stack.url}/webhooks/x?crc_token=${encodeURIComponent(forged)}`);
     expect(crc.status).toBe(400);
-    expect((await crc.json()).error.code).toBe('invalid_handshake');
+    expect(((await crc.json()) as any).error.code).toBe('invalid_handshake');
     // What the oracle would have returned: without it the attacker cannot produce this header.
     const post = await deliver(stack, { ...signedX('guess', forged), headers: { 'content-type': 'application/json', 'x-twitter-webhooks-signature': `sha256=${'A'.repeat(43)}=` } });
     expect(post.status).toBe(403);
@@ -55,7 +55,7 @@ describe('Twilio: a captured request re-split at another boundary is not a secon
     expect(sig).toBe(original.headers['x-twilio-signature']);
     const r = await deliver(stack, { ...original, body: resplit.toString(), headers: { ...original.headers, 'x-twilio-signature': sig } });
     expect(r.status).toBe(400);
-    const [t] = await ticketsOf(stack, from);
+    const [t] = (await ticketsOf(stack, from)) as any[];
     expect((await detail(t.id)).messages.filter((m: any) => m.direction === 'inbound')).toHaveLength(1);
   });
 });
@@ -64,7 +64,7 @@ describe('REST: an Idempotency-Key means the same request', () => {
   it('a reused key with a different body answers 422 and sends nothing new', async () => {
     const from = uniquePhone();
     await deliver(stack, signedTwilio(stack.runtime.config.publicBaseUrl, s.TWILIO_AUTH_TOKEN!, twilioForm({ from, to: '+15550001111', body: 'hi' })));
-    const [t] = await ticketsOf(stack, from);
+    const [t] = (await ticketsOf(stack, from)) as any[];
     const first = await api(stack, 'POST', `/v1/tickets/${t.id}/replies`, { text: 'Hello' }, { 'idempotency-key': 'k-1' });
     expect(first.status).toBe(201);
     const same = await api(stack, 'POST', `/v1/tickets/${t.id}/replies`, { text: 'Hello' }, { 'idempotency-key': 'k-1' });

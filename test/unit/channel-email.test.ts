@@ -139,7 +139,9 @@ describe('SES via SNS', () => {
   const cert = fixtureText('ses/ses-sns-signing-cert.pem');
   const topic = 'arn:aws:sns:eu-west-1:111111111111:example-topic';
   const config = testConfig({ SNS_TOPIC_ARNS: `${topic},arn:aws:sns:eu-west-1:111111111111:recognized-topic` });
-  const now = new Date('2026-02-01T00:00:00Z');
+  // The Rails fixtures were signed in 2020: SNS messages older than an hour are refused, so the clock is set to their time.
+  const now = new Date('2020-05-09T09:20:00Z');
+  const at = (fixture: string) => new Date(Date.parse(fixtureJson(fixture).Timestamp) + 60_000);
   const post = (body: string) => request('POST', '/webhooks/ses', body, { 'content-type': 'text/plain; charset=UTF-8' });
   beforeEach(() => clearCertificateCache());
 
@@ -156,15 +158,15 @@ describe('SES via SNS', () => {
       email: { messageId: 'CA+X1WqWD+ZHUimo+gm+=TZt7haLJv9G7LjG4M-wu5ka=CwxpYQ@mail.gmail.com' },
     });
     expect(e.message.text.trim()).toBe('test message');
-    expect(await thrownAsync(() => ses.receive(post(fixtureText('ses/invalid_signature.json')), { config, now, io }))).toMatchObject({ status: 403, code: 'bad_signature' });
+    expect(await thrownAsync(() => ses.receive(post(fixtureText('ses/invalid_signature.json')), { config, now: at('ses/invalid_signature.json'), io }))).toMatchObject({ status: 403, code: 'bad_signature' });
   });
 
   it('confirms a subscription by fetching SubscribeURL', async () => {
     const io = fakeIo({ certs: { [certUrl]: cert } });
-    const r = await ses.receive(post(fixtureText('ses/ses-sns-2.json')), { config, now, io });
+    const r = await ses.receive(post(fixtureText('ses/ses-sns-2.json')), { config, now: at('ses/ses-sns-2.json'), io });
     expect(r).toMatchObject({ kind: 'response', response: { statusCode: 200 } });
     expect(io.fetched.some((u) => u.startsWith('https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription'))).toBe(true);
-    await ses.receive(post(fixtureText('ses/recognized_topic_subscription_request.json')), { config, now, io });
+    await ses.receive(post(fixtureText('ses/recognized_topic_subscription_request.json')), { config, now: at('ses/recognized_topic_subscription_request.json'), io });
   });
 
   it('refuses an unknown topic before fetching anything', async () => {
@@ -189,7 +191,7 @@ describe('SES via SNS', () => {
     const raw = Buffer.from('From: Customer <c@example.com>\r\nTo: help@example.com\r\nSubject: From S3\r\nMessage-ID: <s3-msg@example.com>\r\n\r\nbody from s3\r\n');
     const io = fakeIo({ certs: { [s3.SigningCertURL]: cert }, objects: { [`${action.bucketName}/${action.objectKey}`]: raw } });
     const cfg = testConfig({ SNS_TOPIC_ARNS: s3.TopicArn });
-    const r = await ses.receive(post(fixtureText('ses/inbound_email_s3.json')), { config: cfg, now, io });
+    const r = await ses.receive(post(fixtureText('ses/inbound_email_s3.json')), { config: cfg, now: at('ses/inbound_email_s3.json'), io });
     expect(messageOf(r.kind === 'events' ? r.events : []).message).toMatchObject({ from: 'c@example.com', email: { subject: 'From S3' } });
   });
 

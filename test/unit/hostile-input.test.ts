@@ -187,7 +187,7 @@ describe('automation never amplifies', () => {
   });
 
   it('no acknowledgement is queued when the provider reports failed sender authentication', () => {
-    const settings = { slaFirstResponseSeconds: config.slaFirstResponseSeconds, autoAck: { enabled: true, text: 'ack' }, automationRateLimitPerHour: 5, dedupeTtlDays: 14 };
+    const settings = { sla: config.sla, autoAck: { enabled: true, text: 'ack' }, automationRateLimitPerHour: 5, dedupeTtlDays: 14 };
     const mail = (senderAuthFailed: boolean): InboundMessage => ({
       provider: 'ses',
       channel: 'email',
@@ -201,7 +201,7 @@ describe('automation never amplifies', () => {
       receivedAt: now.toISOString(),
       email: { subject: 's', references: [], cc: [], preview: 'hi', senderAuthFailed },
     });
-    const ids = { ticketId: 'T', contactId: 'C', messageId: 'M' };
+    const ids = { ticketId: 'T', contactId: 'C', messageId: 'M', newId: () => Math.random().toString(36).slice(2) };
     const kinds = (m: InboundMessage) => planIngest(m, {} as IngestContext, ids, now, settings).jobs.map((j) => j.job.kind);
     expect(kinds(mail(false))).toContain('ack');
     expect(kinds(mail(true))).not.toContain('ack');
@@ -388,6 +388,6 @@ function fakeDeps(o: { commit?: (providerMessageId: string) => Promise<unknown>;
     clock: { now: () => now },
     ids: { newId: () => Math.random().toString(36).slice(2), token: () => 'token' },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    settings: { slaFirstResponseSeconds: config.slaFirstResponseSeconds, autoAck: config.autoAck, automationRateLimitPerHour: 5, dedupeTtlDays: 14 },
+    settings: { sla: config.sla, autoAck: config.autoAck, automationRateLimitPerHour: 5, dedupeTtlDays: 14 },
   };
 }

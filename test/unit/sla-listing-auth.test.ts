@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKeyAuthenticator, requireScope } from '../../functions/core/auth.ts';
 import { decodeCursor, encodeCursor, mergePages, shardOf } from '../../functions/core/listing.ts';
-import { delayUntil, evaluateFirstResponse } from '../../functions/core/sla.ts';
+import { delayUntil } from '../../functions/core/sla.ts';
 import type { Ticket } from '../../functions/core/types.ts';
 
 const t = (id: string, lastMessageAt: string, over: Partial<Ticket> = {}): Ticket =>
@@ -13,14 +13,6 @@ describe('SLA', () => {
     expect(delayUntil(now, '2026-01-01T04:00:00.000Z')).toBe(900);
     expect(delayUntil(now, '2026-01-01T00:05:00.000Z')).toBe(300);
     expect(delayUntil(now, '2025-12-31T00:00:00.000Z')).toBe(0);
-  });
-  it('judges the first response', () => {
-    const due = '2026-01-01T00:00:00.000Z';
-    expect(evaluateFirstResponse(t('a', due), '2026-01-01T01:00:00.000Z', now)).toEqual({ kind: 'not-due', delaySeconds: 900 });
-    expect(evaluateFirstResponse(t('a', due), due, now)).toEqual({ kind: 'breached', overdueSeconds: 0 });
-    expect(evaluateFirstResponse(t('a', due, { firstResponseAt: due }), due, now).kind).toBe('met');
-    expect(evaluateFirstResponse(t('a', due, { slaBreachedAt: due }), due, now).kind).toBe('already-breached');
-    expect(evaluateFirstResponse(t('a', due, { status: 'resolved' }), due, now).kind).toBe('not-applicable');
   });
 });
 

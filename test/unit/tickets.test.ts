@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { ClientError } from '../../functions/core/errors.ts';
 import type { CoreSettings, IngestContext } from '../../functions/core/ports.ts';
-import { planIngest, planPatch, planReply } from '../../functions/core/tickets.ts';
+import { defaultPolicies } from '../../functions/core/sla-policy.ts';
+import { planIngest } from '../../functions/core/tickets.ts';
 import type { InboundMessage, Ticket } from '../../functions/core/types.ts';
 
-const settings: CoreSettings = {
-  slaFirstResponseSeconds: { sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600 },
+export const settings: CoreSettings = {
+  sla: { policies: defaultPolicies({ sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600 }), calendars: {} },
   autoAck: { enabled: true, text: 'ack {ticket}' },
   automationRateLimitPerHour: 5,
   dedupeTtlDays: 14,
 };
 const now = new Date('2026-03-01T10:00:00.000Z');
-const ids = { ticketId: 'T1', contactId: 'C1', messageId: 'M1' };
+let n = 0;
+const ids = { ticketId: 'T1', contactId: 'C1', messageId: 'M1', newId: () => `E${++n}` };
 const msg: InboundMessage = {
   provider: 'twilio',
   channel: 'sms',
@@ -47,7 +48,10 @@ describe('planIngest', () => {
   it('opens a ticket, a contact, a thread pointer, an ack and a delayed SLA check for a new sender', () => {
     const p = planIngest(msg, {}, ids, now, settings);
     expect(p.outcome).toEqual({ ticketId: 'T1', messageId: 'M1', newTicket: true, reopened: false });
-    expect(p.write.ticket).toMatchObject({ id: 'T1', status: 'open', contactId: 'C1', messageCount: 1, version: 1, slaFirstResponseDueAt: '2026-03-01T11:00:00.000Z' });
+    expect(p.write.ticket).toMatchObject({ id: 'T1', status: 'open', contactId: 'C1', messageCount: 1, version: 1, slaDueAt: '2026-03-01T11:00:00.000Z' });
+    expect(p.write.change.events.map((e) => e.type)).toEqual(['sla.policy', 'message.received']);
+    expect(p.write.change.events[0]).toMatchObject({ ticketId: 'T1', actor: 'automation', policy: 'default-sms', calendar: null });
+    expect(p.write.change.events[1]).toMatchObject({ actor: 'customer', messageId: 'M1', countsAsCustomerMessage: true, at: now.toISOString() });
     expect(p.write.newContact?.contact.identities).toEqual([msg.identity]);
     expect(p.write.newContact?.identity).toEqual({
       ...msg.identity,
@@ -59,8 +63,8 @@ describe('planIngest', () => {
     expect(p.write.expectedTicketVersion).toBeUndefined();
     expect(p.jobs).toEqual([
       { job: { kind: 'ack', ticketId: 'T1' }, delaySeconds: 0 },
-      // an hour's target is reached in hops of at most 15 minutes
-      { job: { kind: 'sla-check', ticketId: 'T1', check: 'first-response', dueAt: '2026-03-01T11:00:00.000Z' }, delaySeconds: 900 },
+      // an hour's target is checked (one second after it is due) in hops of at most 15 minutes
+      { job: { kind: 'sla-check', ticketId: 'T1', dueAt: '2026-03-01T11:00:01.000Z' }, delaySeconds: 900 },
     ]);
     expect(p.write.pendingJobs).toEqual(p.jobs);
     expect(p.metrics.map((m) => m.name)).toEqual(['MessagesReceived', 'TicketsCreated']);
@@ -77,6 +81,18 @@ describe('planIngest', () => {
     expect(p.write.newContact).toBeUndefined();
     expect(p.jobs).toEqual([]);
     expect(p.write.message.ticketId).toBe('T0');
+    expect(p.write.change.events.map((e) => e.type)).toEqual(['message.received']);
+  });
+
+  it.each([
+    ['a reaction', { signal: 'reaction' as const }],
+    ['a postback', { signal: 'postback' as const }],
+    ['an auto-reply', { email: { subject: 's', references: [], cc: [], preview: '', autoSubmitted: 'auto-submitted: auto-replied' } }],
+  ])('%s neither reopens a resolved ticket nor counts as a customer message', (_what, over) => {
+    const p = planIngest({ ...msg, ...over }, { threadTicket: existing({ status: 'resolved', resolvedAt: 'x' }), threadPointer: 'T0' }, ids, now, settings);
+    expect(p.write.ticket.status).toBe('resolved');
+    expect(p.outcome.reopened).toBe(false);
+    expect(p.write.change.events).toEqual([expect.objectContaining({ type: 'message.received', countsAsCustomerMessage: false })]);
   });
 
   it.each(['resolved', 'pending'] as const)('reopens a %s ticket', (status) => {
@@ -87,6 +103,9 @@ describe('planIngest', () => {
       expect(p.write.ticket.resolvedAt).toBeUndefined();
       expect(p.write.ticket.reopenCount).toBe(1);
       expect(p.metrics.map((m) => m.name)).toContain('TicketsReopened');
+      expect(p.write.change.events.map((e) => e.type)).toEqual(['status.changed', 'ticket.reopened', 'message.received']);
+    } else {
+      expect(p.write.change.events.map((e) => e.type)).toEqual(['status.changed', 'message.received']);
     }
   });
 
@@ -102,44 +121,3 @@ describe('planIngest', () => {
   });
 });
 
-describe('planReply', () => {
-  it('records the first response once and measures it from ticket creation', () => {
-    const t = existing();
-    const p = planReply(t, { text: 'hello', author: 'ana' }, 'R1', now, 'token1');
-    expect(p.ticket.firstResponseAt).toBe(now.toISOString());
-    expect(p.ticket.status).toBe('pending');
-    expect(p.metrics).toEqual([{ name: 'FirstResponseTime', unit: 'Seconds', value: 3600, dimensions: { Channel: 'sms', Provider: 'twilio' } }]);
-    expect(p.message).toMatchObject({ direction: 'outbound', automated: false, from: '+1999', to: '+1555', deliveryStatus: 'queued', author: 'ana' });
-    expect(p.jobs).toEqual([{ job: { kind: 'deliver', ticketId: 'T0', messageId: 'R1', createdAt: now.toISOString() }, delaySeconds: 0 }]);
-
-    const second = planReply(p.ticket, { text: 'again' }, 'R2', new Date('2026-03-01T11:00:00.000Z'), 'token2');
-    expect(second.ticket.firstResponseAt).toBe(now.toISOString());
-    expect(second.metrics).toEqual([]);
-  });
-
-  it('refuses a reply on a closed ticket with 409', () => {
-    expect(() => planReply(existing({ status: 'closed' }), { text: 'x' }, 'R', now, 'token3')).toThrow(ClientError);
-  });
-});
-
-describe('planPatch', () => {
-  it('resolving records resolvedAt and ResolutionTime once', () => {
-    const p = planPatch(existing(), { status: 'resolved' }, now);
-    expect(p.ticket.resolvedAt).toBe(now.toISOString());
-    expect(p.metrics).toEqual([{ name: 'ResolutionTime', unit: 'Seconds', value: 3600, dimensions: { Channel: 'sms', Provider: 'twilio' } }]);
-    const closed = planPatch(p.ticket, { status: 'closed' }, now);
-    expect(closed.metrics).toEqual([]);
-    expect(closed.ticket.status).toBe('closed');
-  });
-
-  it('reopening by hand clears resolvedAt; closed tickets cannot change status', () => {
-    expect(planPatch(existing({ status: 'resolved', resolvedAt: 'x' }), { status: 'open' }, now).ticket.resolvedAt).toBeUndefined();
-    expect(() => planPatch(existing({ status: 'closed' }), { status: 'open' }, now)).toThrow(/closed/);
-  });
-
-  it('sets and clears the assignee, dedupes tags, bumps the version', () => {
-    const a = planPatch(existing(), { assignee: 'bo', tags: ['x', 'x', 'y'], priority: 'high' }, now).ticket;
-    expect(a).toMatchObject({ assignee: 'bo', tags: ['x', 'y'], priority: 'high', version: 5 });
-    expect(planPatch(a, { assignee: null }, now).ticket.assignee).toBeUndefined();
-  });
-});

@@ -1,9 +1,11 @@
 /** Email parsing with well-kept libraries: postal-mime for MIME, busboy for multipart form posts, html-to-text. */
 import { Readable } from 'node:stream';
 import busboy from 'busboy';
-import { convert as htmlToText } from 'html-to-text';
 import PostalMime, { type Address } from 'postal-mime';
 import { ClientError } from '../../core/errors.ts';
+import { EMAIL_LIMITS, MAX_WEBHOOK_BYTES } from '../../spec.ts';
+
+export { renderHtmlAsText } from './html.ts';
 
 export interface EmailAddress {
   readonly address: string;
@@ -76,37 +78,62 @@ export async function parseMime(raw: Uint8Array | string): Promise<ParsedEmail> 
 /** Parse a bare header block (SendGrid's `headers` field). */
 export const parseHeaderBlock = (block: string): Promise<ParsedEmail> => parseMime(`${block.replace(/\r?\n$/, '')}\r\n\r\n`);
 
-/** A safe plain-text rendering of an HTML body (no markup, links as text). */
-export const renderHtmlAsText = (html: string): string =>
-  htmlToText(html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] }).trim();
-
 export interface MultipartForm {
   readonly fields: ReadonlyArray<readonly [string, Buffer]>;
   readonly files: ReadonlyArray<{ readonly field: string; readonly filename?: string; readonly contentType?: string; readonly content: Buffer }>;
 }
 
-/** Parse multipart/form-data; field values are kept as bytes so each can be decoded in its own charset. */
+const tooLarge = (what: string) => new ClientError(413, 'payload_too_large', `The multipart body exceeds a limit: ${what}. Nothing was stored.`);
+
+/**
+ * Parse multipart/form-data; field values are kept as bytes so each can be decoded in its own
+ * charset. Every busboy limit is explicit, and hitting any of them is a 413 naming it: busboy
+ * would otherwise cut a field or file short (its default field limit is 1 MiB) and carry on.
+ */
 export function parseMultipart(body: Buffer, contentType: string): Promise<MultipartForm> {
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {
-      bb = busboy({ headers: { 'content-type': contentType }, defCharset: 'latin1', limits: { fields: 2000, files: 200, parts: 2500 } });
+      bb = busboy({
+        headers: { 'content-type': contentType },
+        defCharset: 'latin1',
+        limits: {
+          fieldSize: MAX_WEBHOOK_BYTES,
+          fileSize: MAX_WEBHOOK_BYTES,
+          fields: EMAIL_LIMITS.maxFormFields,
+          files: EMAIL_LIMITS.maxFormFiles,
+          // busboy reports 'partsLimit' when the limit-th part ends, even if it is the last one.
+          parts: EMAIL_LIMITS.maxFormParts + 1,
+        },
+      });
     } catch (e) {
       reject(new ClientError(400, 'invalid_multipart', `The multipart body cannot be read: ${(e as Error).message}`));
       return;
     }
+    let failed: ClientError | undefined;
+    const fail = (e: ClientError) => {
+      failed ??= e;
+      reject(failed);
+    };
     const fields: Array<[string, Buffer]> = [];
     const files: Array<{ field: string; filename?: string; contentType?: string; content: Buffer }> = [];
-    bb.on('field', (name, value) => fields.push([name, Buffer.from(value, 'latin1')]));
+    bb.on('field', (name, value, info) => {
+      if (info.nameTruncated || info.valueTruncated) fail(tooLarge(`field "${name.slice(0, 50)}" is larger than ${MAX_WEBHOOK_BYTES} bytes`));
+      else fields.push([name, Buffer.from(value, 'latin1')]);
+    });
     bb.on('file', (field, stream, info) => {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('limit', () => fail(tooLarge(`file "${field.slice(0, 50)}" is larger than ${MAX_WEBHOOK_BYTES} bytes`)));
       stream.on('end', () =>
         files.push({ field, ...(info.filename ? { filename: info.filename } : {}), ...(info.mimeType ? { contentType: info.mimeType } : {}), content: Buffer.concat(chunks) }),
       );
     });
-    bb.on('error', (e: Error) => reject(new ClientError(400, 'invalid_multipart', `The multipart body is malformed: ${e.message}`)));
-    bb.on('close', () => resolve({ fields, files }));
+    bb.on('fieldsLimit', () => fail(tooLarge(`more than ${EMAIL_LIMITS.maxFormFields} fields`)));
+    bb.on('filesLimit', () => fail(tooLarge(`more than ${EMAIL_LIMITS.maxFormFiles} files`)));
+    bb.on('partsLimit', () => fail(tooLarge(`more than ${EMAIL_LIMITS.maxFormParts} parts`)));
+    bb.on('error', (e: Error) => fail(new ClientError(400, 'invalid_multipart', `The multipart body is malformed: ${e.message}`)));
+    bb.on('close', () => (failed ? reject(failed) : resolve({ fields, files })));
     Readable.from([body]).pipe(bb);
   });
 }

@@ -9,18 +9,33 @@ import { ProviderNotConfigured, type ChannelModule, type ReceiveResult, type Syn
 import { verifyMessageBirdRequest } from './verify.ts';
 
 const PROVIDER = 'messagebird';
+/** Media one MMS may carry (MessageBird sends at most 10), and the longest URL kept. */
+export const MAX_MEDIA = 50;
+const MAX_URL_CHARS = 4096;
+
+const notBlank = (s: string) => s.trim().length > 0;
+const mediaList = (s: string) =>
+  s
+    .split(',')
+    .map((u) => u.trim())
+    .filter(Boolean);
 
 const FieldsSchema = z
   .object({
     id: z.string().min(1).max(128),
-    originator: z.string().min(1).max(64),
-    recipient: z.string().min(1).max(64).optional(),
-    receiver: z.string().min(1).max(64).optional(),
+    originator: z.string().min(1).max(64).refine(notBlank, 'must not be blank'),
+    recipient: z.string().min(1).max(64).refine(notBlank, 'must not be blank').optional(),
+    receiver: z.string().min(1).max(64).refine(notBlank, 'must not be blank').optional(),
     body: z.string().max(65536).optional(),
     message: z.string().max(65536).optional(),
     createdDatetime: z.string().optional(),
     CreatedDatetime: z.string().optional(),
-    mediaUrls: z.string().optional(),
+    mediaUrls: z
+      .string()
+      .max(MAX_MEDIA * (MAX_URL_CHARS + 1))
+      .refine((s) => mediaList(s).length <= MAX_MEDIA, `at most ${MAX_MEDIA} media URLs`)
+      .refine((s) => mediaList(s).every((u) => u.length <= MAX_URL_CHARS), `media URLs are at most ${MAX_URL_CHARS} characters`)
+      .optional(),
   })
   .loose()
   .refine((f) => f.recipient ?? f.receiver, { message: 'recipient or receiver is required', path: ['recipient'] });
@@ -39,7 +54,7 @@ export function normalizeMessageBird(fields: Record<string, string>, receivedAt:
   const to = (f.recipient ?? f.receiver)!;
   const created = f.createdDatetime ?? f.CreatedDatetime;
   const sentAt = created && !Number.isNaN(Date.parse(created)) ? new Date(created).toISOString() : undefined;
-  const media = (f.mediaUrls ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const media = mediaList(f.mediaUrls ?? '');
   return [
     {
       kind: 'message',

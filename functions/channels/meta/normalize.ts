@@ -2,10 +2,11 @@
  * Meta webhook -> channel events, every entry and every item on its own: a bad item becomes a
  * `skipped` event and the others still land. Pure.
  */
+import { ClientError } from '../../core/errors.ts';
 import { phoneIdentity } from '../../core/phone.ts';
 import type { Attachment, ChannelEvent, Identity, StatusUpdate } from '../../core/types.ts';
 import { isoFromEpoch } from '../shared/http.ts';
-import { MessagingEntrySchema, MessagingItemSchema, WaChangeSchema, WaEntrySchema, WaMessageSchema, WaStatusSchema } from './schema.ts';
+import { MAX_ITEMS_PER_WEBHOOK, MessagingEntrySchema, MessagingItemSchema, WaChangeSchema, WaEntrySchema, WaMessageSchema, WaStatusSchema } from './schema.ts';
 import type { z } from 'zod';
 
 const PROVIDER = 'meta';
@@ -13,8 +14,37 @@ const PROVIDER = 'meta';
 const invalid = (where: string, error: z.ZodError): ChannelEvent => ({
   kind: 'skipped',
   reason: 'invalid_item',
-  detail: `${where}: ${error.issues.map((i) => `${i.path.join('.') || '(item)'} ${i.message}`).join('; ')}`.slice(0, 500),
+  // A few issues say what is wrong; an item can have thousands (one per bad array element).
+  detail: `${where}: ${error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(item)'} ${i.message}`.slice(0, 200)).join('; ')}`.slice(0, 500),
 });
+
+const asObject = (v: unknown): Record<string, unknown> => (v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const lengthOf = (v: unknown): number => (Array.isArray(v) ? v.length : 0);
+
+/**
+ * An upper bound on the events a batch becomes, counted on the raw JSON before anything is parsed
+ * (each change, messaging item and delivery mid at least one event). Linear in the body; stops
+ * counting once over the limit.
+ */
+export function countItems(entries: readonly unknown[]): number {
+  let n = 0;
+  for (const raw of entries) {
+    const entry = asObject(raw);
+    let inEntry = 0;
+    const changes = entry['changes'];
+    if (Array.isArray(changes)) {
+      for (const c of changes) {
+        const v = asObject(asObject(c)['value']);
+        inEntry += Math.max(1, lengthOf(v['messages']) + lengthOf(v['statuses']));
+      }
+    }
+    const messaging = entry['messaging'];
+    if (Array.isArray(messaging)) for (const m of messaging) inEntry += Math.max(1, lengthOf(asObject(asObject(m)['delivery'])['mids']));
+    n += Math.max(1, inEntry);
+    if (n > MAX_ITEMS_PER_WEBHOOK) return n;
+  }
+  return n;
+}
 
 /** A WhatsApp id is a phone number without '+': the E.164 phone when it is one, else a `wa` identity. */
 export function waIdentity(waId: string): Identity {
@@ -25,6 +55,11 @@ export function waIdentity(waId: string): Identity {
 const WA_STATUS: Record<string, StatusUpdate['status'] | undefined> = { sent: 'sent', delivered: 'delivered', read: 'read', failed: 'failed' };
 
 export function normalizeMeta(object: string, entries: readonly unknown[], receivedAt: string): ChannelEvent[] {
+  // Each event is a store transaction: a batch is bounded, whatever fits in the body.
+  const items = countItems(entries);
+  if (items > MAX_ITEMS_PER_WEBHOOK) {
+    throw new ClientError(413, 'too_many_items', `The webhook carries more than ${MAX_ITEMS_PER_WEBHOOK} items (changes, messages, statuses, messaging items); Meta batches at most ${MAX_ITEMS_PER_WEBHOOK}.`);
+  }
   switch (object) {
     case 'whatsapp_business_account':
       return entries.flatMap((e, i) => whatsappEntry(e, i, receivedAt));
@@ -73,13 +108,15 @@ function whatsappEntry(raw: unknown, i: number, receivedAt: string): ChannelEven
           receivedAt,
           ...(sentAt ? { sentAt } : {}),
           ...(msg.context?.id ? { inReplyTo: msg.context.id } : {}),
+          // A reaction is stored but neither reopens a ticket nor starts a clock.
+          ...(msg.type === 'reaction' ? { signal: 'reaction' as const } : {}),
         },
       });
     });
     (v.statuses ?? []).forEach((rawStatus, k) => {
       const s = WaStatusSchema.safeParse(rawStatus);
       if (!s.success) return out.push(invalid(`entry[${i}].changes[${j}].statuses[${k}]`, s.error));
-      const status = WA_STATUS[s.data.status];
+      const status = Object.hasOwn(WA_STATUS, s.data.status) ? WA_STATUS[s.data.status] : undefined;
       if (!status) return out.push({ kind: 'skipped', reason: 'unsupported_status', detail: s.data.status });
       const err = s.data.errors?.[0];
       out.push({
@@ -192,6 +229,7 @@ function messagingEntry(raw: unknown, i: number, channel: 'messenger' | 'instagr
             providerMessageId: p.mid ?? `postback:${customer}:${item.timestamp ?? receivedAt}`,
             text: p.title ?? p.payload ?? '',
             attachments: [],
+            signal: 'postback',
           },
         },
       ];
@@ -205,6 +243,7 @@ function messagingEntry(raw: unknown, i: number, channel: 'messenger' | 'instagr
             ...base,
             providerMessageId: `reaction:${r.mid ?? ''}:${customer}:${item.timestamp ?? receivedAt}:${r.action ?? ''}`,
             text: r.action === 'unreact' ? 'Removed a reaction' : `Reacted ${r.emoji ?? r.reaction ?? ''}`.trim(),
+            signal: 'reaction',
             attachments: [],
             ...(r.mid ? { inReplyTo: r.mid } : {}),
           },

@@ -5,6 +5,7 @@ import type { HttpRequest } from '../../http.ts';
 import { requireBasicAuth } from '../email/auth.ts';
 import { emailEvent } from '../email/normalize.ts';
 import { parseMime, type EmailAddress, type ParsedEmail } from '../email/parse.ts';
+import { verdictWord } from '../email/sender-auth.ts';
 import { okJson, parseJsonBody, requireMediaType, zodDetails } from '../shared/http.ts';
 import { ProviderNotConfigured, type ChannelContext, type ChannelModule, type ReceiveResult } from '../types.ts';
 
@@ -78,9 +79,11 @@ export const postmark = {
     requireBasicAuth(req.headers['authorization'], auth, 'Postmark');
     requireMediaType(req, ['application/json'], 'Postmark');
     const { parsed, providerMessageId, recipient } = await postmarkToEmail(parseJsonBody(req));
+    // Postmark records its SPF check as a Received-SPF header ("Pass (sender SPF authorized) ...").
+    const senderAuth = { spf: verdictWord(parsed.headers.get('received-spf')?.split(/\s/, 1)[0]) };
     return {
       kind: 'events',
-      events: [emailEvent(parsed, { provider: 'postmark', receivedAt: ctx.now.toISOString(), providerMessageId, recipient })],
+      events: [emailEvent(parsed, { provider: 'postmark', receivedAt: ctx.now.toISOString(), providerMessageId, recipient, senderAuth })],
       ok: okJson(),
     };
   },

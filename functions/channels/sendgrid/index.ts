@@ -4,11 +4,14 @@
  * security policy (ECDSA P-256 over timestamp + raw body) is required too.
  */
 import { verify } from 'node:crypto';
+import { z } from 'zod';
 import { ClientError } from '../../core/errors.ts';
 import type { HttpRequest } from '../../http.ts';
 import { requireBasicAuth } from '../email/auth.ts';
+import { jsonField } from '../email/fields.ts';
 import { emailEvent } from '../email/normalize.ts';
 import { decodeCharset, parseAddressList, parseHeaderBlock, parseMime, parseMultipart, type ParsedEmail } from '../email/parse.ts';
+import { parseSendGridDkim, verdictWord } from '../email/sender-auth.ts';
 import { forbidden, mediaType, okJson } from '../shared/http.ts';
 import { ProviderNotConfigured, type ChannelContext, type ChannelModule, type ReceiveResult } from '../types.ts';
 
@@ -30,6 +33,19 @@ export function verifySendGridSignature(publicKey: string, payload: Buffer | str
 }
 
 const SKEW_SECONDS = 300;
+
+/*
+ * The JSON fields SendGrid posts, in the shapes it sends. `charsets` and `attachment-info` are
+ * informational (a decoding hint, names the part headers also carry): a bad one is ignored (UTF-8,
+ * part headers) rather than losing the mail. `envelope` decides which inbox the mail belongs to,
+ * so a bad one is a 400 rather than a guess from the To header.
+ */
+const CharsetsSchema = z.record(z.string(), z.string().max(64));
+const AttachmentInfoSchema = z.record(
+  z.string(),
+  z.object({ filename: z.string().optional(), name: z.string().optional(), type: z.string().optional(), 'content-id': z.string().optional() }).loose(),
+);
+const EnvelopeSchema = z.object({ to: z.array(z.string()).default([]), from: z.string().optional() }).loose();
 
 async function fromParsedFields(fields: Map<string, Buffer>, charsets: Record<string, string>): Promise<ParsedEmail> {
   const text = (name: string) => {
@@ -78,33 +94,19 @@ export const sendgrid = {
     }
     const form = await parseMultipart(req.body, req.headers['content-type']!);
     const fields = new Map(form.fields.map(([k, v]) => [k, v] as const));
-    let charsets: Record<string, string> = {};
-    try {
-      charsets = JSON.parse(fields.get('charsets')?.toString('utf8') ?? '{}') as Record<string, string>;
-    } catch {
-      charsets = {};
-    }
+    const utf8 = (name: string) => fields.get(name)?.toString('utf8');
+    const charsets = jsonField(utf8('charsets'), CharsetsSchema, 'charsets', false) ?? {};
+    const envelopeTo = jsonField(utf8('envelope'), EnvelopeSchema, 'envelope', true)?.to[0];
+    const info = jsonField(utf8('attachment-info'), AttachmentInfoSchema, 'attachment-info', false) ?? {};
     const raw = fields.get('email');
     const parsed = raw ? await parseMime(raw) : await fromParsedFields(fields, charsets);
-    let envelopeTo: string | undefined;
-    try {
-      envelopeTo = (JSON.parse(fields.get('envelope')?.toString('utf8') ?? '{}') as { to?: string[] }).to?.[0];
-    } catch {
-      envelopeTo = undefined;
-    }
-    let info: Record<string, { filename?: string; type?: string; 'content-id'?: string }> = {};
-    try {
-      info = JSON.parse(fields.get('attachment-info')?.toString('utf8') ?? '{}') as typeof info;
-    } catch {
-      info = {};
-    }
     const files = raw
       ? []
       : [...form.files]
           .filter((f) => /^attachment\d+$/.test(f.field))
           .sort((a, b) => Number(a.field.slice(10)) - Number(b.field.slice(10)))
           .map((f) => {
-          const meta = info[f.field] ?? {};
+          const meta = Object.hasOwn(info, f.field) ? info[f.field]! : {};
           const filename = meta.filename ?? f.filename;
           const contentType = meta.type ?? f.contentType;
           return { filename, contentType, ...(meta['content-id'] ? { contentId: meta['content-id'] } : {}), content: f.content };
@@ -112,7 +114,14 @@ export const sendgrid = {
     const email: ParsedEmail = { ...parsed, attachments: [...parsed.attachments, ...files] };
     return {
       kind: 'events',
-      events: [emailEvent(email, { provider: 'sendgrid', receivedAt: ctx.now.toISOString(), recipient: envelopeTo })],
+      events: [
+        emailEvent(email, {
+          provider: 'sendgrid',
+          receivedAt: ctx.now.toISOString(),
+          recipient: envelopeTo,
+          senderAuth: { spf: verdictWord(utf8('SPF')), dkim: parseSendGridDkim(utf8('dkim')) },
+        }),
+      ],
       ok: okJson(),
     };
   },

@@ -1,17 +1,23 @@
 /**
  * POST /webhooks/ses: an SNS HTTPS subscription carrying SES receipt notifications. Verified with
  * the SNS signature (v1/v2), certificates only from SNS hosts (cached), topics allow-listed
- * (SNS_TOPIC_ARNS). SubscriptionConfirmation is confirmed by fetching SubscribeURL. Mail content
+ * (SNS_TOPIC_ARNS); a post with an implausible signature or a stale Timestamp is refused before any
+ * certificate is fetched. SubscriptionConfirmation is confirmed by fetching SubscribeURL. Mail content
  * is read inline (SNS action) or from S3 (S3 action).
  */
 import { z } from 'zod';
 import { ClientError } from '../../core/errors.ts';
+import { HttpNotFoundError } from '../../core/ports.ts';
 import type { HttpRequest } from '../../http.ts';
 import { emailEvent } from '../email/normalize.ts';
 import { parseMime } from '../email/parse.ts';
+import { verdictWord } from '../email/sender-auth.ts';
 import { forbidden, okJson, parseJsonBody, zodDetails } from '../shared/http.ts';
 import { ProviderNotConfigured, type ChannelContext, type ChannelModule, type ReceiveResult } from '../types.ts';
-import { isSnsUrl, SnsEnvelopeSchema, verifySnsSignature } from './sns.ts';
+import { certificate } from './certificates.ts';
+import { isSnsUrl, plausibleSignature, SnsEnvelopeSchema, snsTimestampProblem, verifySnsSignature } from './sns.ts';
+
+const Verdict = z.object({ status: z.string() }).loose().optional().catch(undefined);
 
 const ReceiptSchema = z
   .object({
@@ -20,6 +26,10 @@ const ReceiptSchema = z
     receipt: z
       .object({
         recipients: z.array(z.string()).default([]),
+        // Informational: a verdict of another shape is ignored rather than losing the mail.
+        spfVerdict: Verdict,
+        dkimVerdict: Verdict,
+        dmarcVerdict: Verdict,
         action: z.object({ type: z.string(), encoding: z.string().optional(), bucketName: z.string().optional(), objectKey: z.string().optional() }).loose(),
       })
       .loose(),
@@ -27,26 +37,7 @@ const ReceiptSchema = z
   })
   .loose();
 
-/** Certificates by URL, kept for the life of the container (SNS rotates them rarely; the URL changes when it does). */
-const certCache = new Map<string, Promise<string>>();
-const MAX_CERTS = 20;
-
-function certificate(url: string, fetchText: (u: string) => Promise<string>): Promise<string> {
-  let p = certCache.get(url);
-  if (!p) {
-    if (certCache.size >= MAX_CERTS) certCache.delete(certCache.keys().next().value!);
-    p = fetchText(url).then((pem) => {
-      if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('SigningCertURL did not return a PEM certificate');
-      return pem;
-    });
-    p.catch(() => certCache.delete(url));
-    certCache.set(url, p);
-  }
-  return p;
-}
-
-/** For tests: forget cached certificates. */
-export const clearCertificateCache = (): void => certCache.clear();
+export { clearCertificateCache } from './certificates.ts';
 
 export const ses = {
   provider: 'ses',
@@ -60,18 +51,21 @@ export const ses = {
     if (headerType && headerType !== m.Type) throw new ClientError(400, 'invalid_payload', 'x-amz-sns-message-type does not match the message Type.');
     if (!topics.includes(m.TopicArn)) throw forbidden('unknown_topic', 'The SNS topic is not in SNS_TOPIC_ARNS.');
     if (!isSnsUrl(m.SigningCertURL, true)) throw forbidden('untrusted_certificate_url', 'SigningCertURL is not an https .pem on an SNS host.');
-    let pem: string;
-    try {
-      pem = await certificate(m.SigningCertURL, ctx.io.fetchText);
-    } catch (e) {
-      // Our side (network) failed: a 5xx makes SNS retry.
-      throw new Error(`could not fetch the SNS signing certificate: ${(e as Error).message}`);
-    }
+    // Everything checkable without a network call comes first: unsigned posts cause no fetch.
+    if (!plausibleSignature(m.Signature)) throw forbidden('bad_signature', 'The SNS Signature is not base64 of an RSA signature.');
+    const stale = snsTimestampProblem(m.Timestamp, ctx.now);
+    if (stale) throw forbidden('stale_message', `The SNS message is not fresh: ${stale}.`);
+    const pem = await certificate(m.SigningCertURL, ctx.io.fetchText, ctx.now.getTime());
     if (!verifySnsSignature(m, pem)) throw forbidden('bad_signature', 'The SNS signature does not verify.');
 
     if (m.Type === 'SubscriptionConfirmation') {
       if (!isSnsUrl(m.SubscribeURL, false)) throw forbidden('untrusted_subscribe_url', 'SubscribeURL is not an https URL on an SNS host.');
-      await ctx.io.fetchText(m.SubscribeURL!);
+      try {
+        await ctx.io.fetchText(m.SubscribeURL!);
+      } catch (e) {
+        if (e instanceof HttpNotFoundError) throw new ClientError(400, 'subscription_not_confirmed', `SNS refused the subscription confirmation (${e.status}).`);
+        throw new ClientError(503, 'subscription_unavailable', 'SNS could not be reached to confirm the subscription; retry later.');
+      }
       return { kind: 'response', response: okJson({ confirmed: true, topicArn: m.TopicArn }) };
     }
     if (m.Type === 'UnsubscribeConfirmation') return { kind: 'events', events: [{ kind: 'skipped', reason: 'unsubscribe_confirmation' }], ok: okJson() };
@@ -104,6 +98,11 @@ export const ses = {
           receivedAt: ctx.now.toISOString(),
           providerMessageId: n.data.mail.messageId,
           recipient: n.data.receipt.recipients[0] ?? n.data.mail.destination?.[0],
+          senderAuth: {
+            spf: verdictWord(n.data.receipt.spfVerdict?.status),
+            dkim: verdictWord(n.data.receipt.dkimVerdict?.status),
+            dmarc: verdictWord(n.data.receipt.dmarcVerdict?.status),
+          },
         }),
       ],
       ok: okJson(),

@@ -61,3 +61,32 @@ export function verifySnsSignature(m: SnsEnvelope, certPem: string): boolean {
     return false;
   }
 }
+
+/** RSA signature sizes (1024 to 4096-bit keys): SNS certificates are 2048-bit today. */
+const RSA_SIGNATURE_BYTES = new Set([128, 256, 384, 512]);
+
+/** Is `Signature` base64 (line breaks allowed) of an RSA signature's length? Checked before any fetch. */
+export function plausibleSignature(signature: string): boolean {
+  const b64 = signature.replace(/[\r\n \t]/g, '');
+  if (b64.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(b64)) return false;
+  const bytes = (b64.length / 4) * 3 - (b64.endsWith('==') ? 2 : b64.endsWith('=') ? 1 : 0);
+  return RSA_SIGNATURE_BYTES.has(bytes);
+}
+
+/**
+ * SNS stops retrying a delivery an hour after it was published (the delivery policy caps retries at
+ * 3,600 s), and every retry carries the original signed Timestamp: anything older is a replay.
+ */
+export const SNS_MAX_AGE_SECONDS = 3600;
+/** Clock skew tolerated either way. */
+export const SNS_SKEW_SECONDS = 300;
+
+/** Why the Timestamp is not acceptable at `now`, or undefined when it is. */
+export function snsTimestampProblem(timestamp: string, now: Date): string | undefined {
+  const at = /^\d{4}-\d\d-\d\dT/.test(timestamp) ? Date.parse(timestamp) : Number.NaN;
+  if (Number.isNaN(at)) return 'the Timestamp is not an ISO 8601 time';
+  const age = (now.getTime() - at) / 1000;
+  if (age > SNS_MAX_AGE_SECONDS + SNS_SKEW_SECONDS) return `the message was published ${Math.round(age)} s ago; SNS never delivers one older than ${SNS_MAX_AGE_SECONDS} s`;
+  if (age < -SNS_SKEW_SECONDS) return 'the Timestamp is in the future';
+  return undefined;
+}

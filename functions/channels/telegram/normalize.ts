@@ -2,7 +2,7 @@
 import { ClientError } from '../../core/errors.ts';
 import type { Attachment, ChannelEvent } from '../../core/types.ts';
 import { isoFromEpoch, zodDetails } from '../shared/http.ts';
-import { TelegramMessageSchema, TelegramUpdateSchema } from './schema.ts';
+import { clip, MAX_EDIT_CHARS, TelegramMessageSchema, TelegramUpdateSchema } from './schema.ts';
 import type { z } from 'zod';
 
 const PROVIDER = 'telegram';
@@ -115,7 +115,7 @@ export function normalizeTelegram(body: unknown, receivedAt: string): ChannelEve
         edit: {
           provider: PROVIDER,
           providerMessageId: telegramMessageId(m.chat.id, m.message_id),
-          text: m.text ?? m.caption ?? '',
+          text: clip(m.text ?? m.caption ?? '', MAX_EDIT_CHARS),
           at: isoFromEpoch(m.edit_date ?? m.date, 's') ?? receivedAt,
         },
       },

@@ -1,9 +1,24 @@
-/** Telegram Bot API Update (one per request), the parts we use. */
+/**
+ * Telegram Bot API Update (one per request), the parts we use. Bounded: arrays have a maximum and
+ * strings copied into events are limited (ids) or clipped (names, types), so one event always fits
+ * one table item; message text is left to the webhook service (long text goes to the bucket).
+ */
 import { z } from 'zod';
 
-const user = z.object({ id: z.number().int(), first_name: z.string().optional(), last_name: z.string().optional(), username: z.string().optional(), is_bot: z.boolean().optional() }).loose();
+/** Edits longer than this (characters) are clipped; Telegram messages stop at 4096. */
+export const MAX_EDIT_CHARS = 16 * 1024;
+
+/** Cut a string to at most `n` UTF-16 units without splitting a surrogate pair. */
+export function clip(s: string, n: number): string {
+  if (s.length <= n) return s;
+  const end = s.charCodeAt(n - 1) >= 0xd800 && s.charCodeAt(n - 1) <= 0xdbff ? n - 1 : n;
+  return s.slice(0, end);
+}
+const shown = (n = 256) => z.string().transform((s) => clip(s, n));
+
+const user = z.object({ id: z.number().int(), first_name: shown().optional(), last_name: shown().optional(), username: shown().optional(), is_bot: z.boolean().optional() }).loose();
 const chat = z.object({ id: z.number().int(), type: z.string().optional(), title: z.string().optional() }).loose();
-const file = z.object({ file_id: z.string(), mime_type: z.string().optional(), file_name: z.string().optional(), file_size: z.number().optional() }).loose();
+const file = z.object({ file_id: z.string().min(1).max(512), mime_type: shown().optional(), file_name: shown().optional(), file_size: z.number().optional() }).loose();
 
 export const TelegramMessageSchema = z
   .object({
@@ -16,7 +31,7 @@ export const TelegramMessageSchema = z
     edit_date: z.number().int().optional(),
     text: z.string().optional(),
     caption: z.string().optional(),
-    photo: z.array(file).optional(),
+    photo: z.array(file).max(100).optional(),
     document: file.optional(),
     video: file.optional(),
     voice: file.optional(),
@@ -35,7 +50,7 @@ export const TelegramUpdateSchema = z
     edited_message: z.unknown().optional(),
     callback_query: z
       .object({
-        id: z.string().min(1),
+        id: z.string().min(1).max(512),
         from: user,
         data: z.string().optional(),
         message: z.object({ message_id: z.number().int(), chat, message_thread_id: z.number().int().optional() }).loose().optional(),

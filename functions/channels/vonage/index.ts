@@ -9,13 +9,23 @@ import { ProviderNotConfigured, type ChannelModule, type ReceiveResult, type Syn
 import { verifyVonageRequest } from './verify.ts';
 
 const PROVIDER = 'vonage';
-const url = z.object({ url: z.string(), caption: z.string().optional(), name: z.string().optional() }).loose();
+
+/** Cut a string to at most `n` UTF-16 units without splitting a surrogate pair. */
+function clip(s: string, n: number): string {
+  if (s.length <= n) return s;
+  const end = s.charCodeAt(n - 1) >= 0xd800 && s.charCodeAt(n - 1) <= 0xdbff ? n - 1 : n;
+  return s.slice(0, end);
+}
+/** Strings copied into events are limited (ids, URLs) or clipped (names, errors) so an event fits one item. */
+const shown = (n = 256) => z.string().transform((s) => clip(s, n));
+const address = z.string().min(1).max(128).refine((s) => s.trim().length > 0, 'must not be blank');
+const url = z.object({ url: z.string().max(4096), caption: z.string().optional(), name: shown().optional() }).loose();
 
 export const VonageInboundSchema = z
   .object({
     message_uuid: z.string().min(1).max(128),
-    to: z.string().min(1).max(128),
-    from: z.string().min(1).max(128),
+    to: address,
+    from: address,
     timestamp: z.string().optional(),
     channel: z.enum(['sms', 'mms', 'whatsapp', 'messenger', 'viber_service']),
     message_type: z.string().min(1),
@@ -29,17 +39,17 @@ export const VonageInboundSchema = z
     location: z.object({ lat: z.number(), long: z.number(), name: z.string().optional(), address: z.string().optional() }).loose().optional(),
     reply: z.object({ id: z.string().optional(), title: z.string().optional() }).loose().optional(),
     button: z.object({ text: z.string().optional(), payload: z.string().optional() }).loose().optional(),
-    profile: z.object({ name: z.string().optional() }).loose().optional(),
-    context: z.object({ message_uuid: z.string().optional() }).loose().optional(),
+    profile: z.object({ name: shown().optional() }).loose().optional(),
+    context: z.object({ message_uuid: z.string().min(1).max(128).optional().catch(undefined) }).loose().optional(),
   })
   .loose();
 
 export const VonageStatusSchema = z
   .object({
     message_uuid: z.string().min(1).max(128),
-    status: z.string().min(1),
+    status: z.string().min(1).transform((v) => clip(v, 64)),
     timestamp: z.string().optional(),
-    error: z.object({ title: z.string().optional(), detail: z.string().optional() }).loose().optional(),
+    error: z.object({ title: shown(512).optional(), detail: shown(512).optional() }).loose().optional(),
   })
   .loose();
 
@@ -70,7 +80,7 @@ export function normalizeVonage(body: unknown, receivedAt: string): ChannelEvent
   if (body && typeof body === 'object' && 'status' in body) {
     const s = VonageStatusSchema.safeParse(body);
     if (!s.success) throw new ClientError(400, 'invalid_payload', 'The Vonage status is not valid.', zodDetails(s.error.issues));
-    const status = STATUS[s.data.status];
+    const status = Object.hasOwn(STATUS, s.data.status) ? STATUS[s.data.status] : undefined;
     if (!status) return [{ kind: 'skipped', reason: 'unsupported_status', detail: s.data.status }];
     const err = s.data.error;
     return [

@@ -22,9 +22,15 @@ export const CRC_TOKEN = /^[A-Za-z0-9+/_-]{1,252}={0,3}$/;
 
 export const xSignature = (secret: string, data: Buffer | string): string => `sha256=${hmac('sha256', secret, data).toString('base64')}`;
 
+/** X user and event ids are decimal strings (snowflakes). */
+const xId = z.string().regex(/^\d{1,20}$/, 'must be an X id (digits)');
+
+/** DM events one webhook may carry; X sends a handful, a larger batch is refused whole (413). */
+export const MAX_DM_EVENTS = 1000;
+
 const EnvelopeSchema = z
   .object({
-    for_user_id: z.string().optional(),
+    for_user_id: xId.optional(),
     direct_message_events: z.array(z.unknown()).optional(),
     users: z.record(z.string(), z.object({ name: z.string().optional(), screen_name: z.string().optional() }).loose()).optional(),
   })
@@ -33,12 +39,12 @@ const EnvelopeSchema = z
 const DmEventSchema = z
   .object({
     type: z.string(),
-    id: z.string().min(1).max(64),
+    id: xId,
     created_timestamp: z.string().optional(),
     message_create: z
       .object({
-        target: z.object({ recipient_id: z.string().min(1) }).loose(),
-        sender_id: z.string().min(1),
+        target: z.object({ recipient_id: xId }).loose(),
+        sender_id: xId,
         message_data: z
           .object({
             text: z.string().default(''),
@@ -56,13 +62,21 @@ const unescape = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').re
 
 export function normalizeX(body: unknown, receivedAt: string): ChannelEvent[] {
   const env = EnvelopeSchema.safeParse(body);
-  if (!env.success) throw new ClientError(400, 'invalid_payload', 'The body is not an Account Activity event.', zodDetails(env.error.issues));
+  if (!env.success) throw new ClientError(400, 'invalid_payload', 'The body is not an Account Activity event.', zodDetails(env.error.issues.slice(0, 5)));
+  if ((env.data.direct_message_events?.length ?? 0) > MAX_DM_EVENTS) {
+    throw new ClientError(413, 'too_many_items', `The webhook carries more than ${MAX_DM_EVENTS} direct message events.`);
+  }
   const events: ChannelEvent[] = [];
   const known = ['for_user_id', 'direct_message_events', 'users', 'apps'];
-  for (const key of Object.keys(env.data)) if (!known.includes(key)) events.push({ kind: 'skipped', reason: 'unsupported_event', detail: key.slice(0, 64) });
+  // Other event kinds (likes, follows, ...) are not for us: one skipped item names a few of them.
+  const unknown = Object.keys(env.data).filter((k) => !known.includes(k));
+  if (unknown.length) events.push({ kind: 'skipped', reason: 'unsupported_event', detail: unknown.slice(0, 5).map((k) => k.slice(0, 64)).join(', ') });
   (env.data.direct_message_events ?? []).forEach((raw, i) => {
     const parsed = DmEventSchema.safeParse(raw);
-    if (!parsed.success) return events.push({ kind: 'skipped', reason: 'invalid_item', detail: `direct_message_events[${i}]: ${zodDetails(parsed.error.issues).map((d) => `${d.path} ${d.message}`).join('; ')}` });
+    if (!parsed.success) {
+      const why = zodDetails(parsed.error.issues.slice(0, 5)).map((d) => `${d.path} ${d.message}`).join('; ');
+      return events.push({ kind: 'skipped', reason: 'invalid_item', detail: `direct_message_events[${i}]: ${why}`.slice(0, 500) });
+    }
     const e = parsed.data;
     if (e.type !== 'message_create' || !e.message_create) return events.push({ kind: 'skipped', reason: 'unsupported_event', detail: e.type });
     const mc = e.message_create;

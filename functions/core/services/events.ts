@@ -25,7 +25,7 @@ export async function applyEvent(deps: CoreDeps, event: ActionableEvent): Promis
       return;
     case 'status': {
       const u = event.update;
-      const outcome = await deps.store.applyDeliveryStatus(u);
+      const outcome = await deps.store.applyDeliveryStatus(u, deps.ids.newId());
       deps.metrics.emit([count(METRIC.StatusUpdates, { Provider: u.provider, Status: u.status, Outcome: outcome })]);
       deps.log.info('delivery status', { provider: u.provider, providerMessageId: u.providerMessageId, status: u.status, outcome });
       return;

@@ -30,7 +30,7 @@ export async function ingestMessage(deps: CoreDeps, msg: InboundMessage): Promis
     const plan = planIngest(
       msg,
       ctx,
-      { ticketId: deps.ids.newId(), contactId: deps.ids.newId(), messageId: deps.ids.newId() },
+      { ticketId: deps.ids.newId(), contactId: deps.ids.newId(), messageId: deps.ids.newId(), newId: () => deps.ids.newId() },
       deps.clock.now(),
       deps.settings,
     );

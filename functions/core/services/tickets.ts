@@ -3,7 +3,9 @@ import { createHash } from 'node:crypto';
 import { ClientError, ConflictError } from '../errors.ts';
 import { decodeCursor, encodeCursor, activitySortKey } from '../listing.ts';
 import { DuplicateError, type CoreDeps } from '../ports.ts';
-import { planNote, planPatch, planReply, type TicketPatch } from '../tickets.ts';
+import { planNote, planPatch, planReply, type TicketPatch } from '../agent-actions.ts';
+import type { Actor } from '../ticket-events.ts';
+import type { TicketEvent } from '../ticket-events.ts';
 import { TICKET_STATUSES, type Channel, type Message, type Ticket, type TicketStatus } from '../types.ts';
 import { sleep } from './ingest.ts';
 
@@ -45,6 +47,7 @@ export async function replyToTicket(
   deps: CoreDeps,
   ticketId: string,
   input: { text: string; author?: string | undefined },
+  actor: Actor,
   idempotencyKey: string | undefined,
 ): Promise<{ message: Message; replayed: boolean }> {
   const idemKey = idempotencyKey ? `${ticketId}#${idempotencyKey}` : undefined;
@@ -65,13 +68,14 @@ export async function replyToTicket(
       }
     }
     const ticket = await getTicketOr404(deps, ticketId);
-    const plan = planReply(ticket, input, deps.ids.newId(), deps.clock.now(), deps.ids.token());
+    const plan = planReply(ticket, input, actor, deps.ids.newId(), deps.ids.token(), actionContext(deps));
     try {
       await deps.store.appendMessage({
         ticket: plan.ticket,
         expectedVersion: ticket.version,
         message: plan.message,
         ...(idemKey ? { idempotency: { key: idemKey, requestHash } } : {}),
+        change: plan.change,
       });
     } catch (e) {
       if ((e instanceof ConflictError || e instanceof DuplicateError) && attempt < MAX_ATTEMPTS) {
@@ -81,10 +85,13 @@ export async function replyToTicket(
       throw e;
     }
     deps.metrics.emit(plan.metrics);
-    await deps.jobs.enqueue(plan.jobs);
+    await deps.jobs.enqueue([{ job: { kind: 'deliver', ticketId, messageId: plan.message.id, createdAt: plan.message.createdAt }, delaySeconds: 0 }, ...plan.jobs]);
     return { message: plan.message, replayed: false };
   }
 }
+
+/** What the agent-action planners need from the deps. */
+export const actionContext = (deps: CoreDeps) => ({ now: deps.clock.now(), newId: () => deps.ids.newId(), settings: deps.settings });
 
 /** A repeated Idempotency-Key: answer with the first reply, re-queueing its delivery if it never left. */
 async function replay(deps: CoreDeps, ticketId: string, messageId: string): Promise<{ message: Message; replayed: boolean }> {
@@ -97,12 +104,14 @@ async function replay(deps: CoreDeps, ticketId: string, messageId: string): Prom
   return { message, replayed: true };
 }
 
-export async function addNote(deps: CoreDeps, ticketId: string, input: { text: string; author?: string | undefined }): Promise<Message> {
+export async function addNote(deps: CoreDeps, ticketId: string, input: { text: string; author?: string | undefined }, actor: Actor): Promise<Message> {
   for (let attempt = 1; ; attempt++) {
     const ticket = await getTicketOr404(deps, ticketId);
-    const plan = planNote(ticket, input, deps.ids.newId(), deps.clock.now());
+    const plan = planNote(ticket, input, actor, deps.ids.newId(), actionContext(deps));
     try {
-      await deps.store.appendMessage({ ticket: plan.ticket, expectedVersion: ticket.version, message: plan.message });
+      await deps.store.appendMessage({ ticket: plan.ticket, expectedVersion: ticket.version, message: plan.message, change: plan.change });
+      deps.metrics.emit(plan.metrics);
+      await deps.jobs.enqueue(plan.jobs);
       return plan.message;
     } catch (e) {
       if (e instanceof ConflictError && attempt < MAX_ATTEMPTS) {
@@ -114,15 +123,16 @@ export async function addNote(deps: CoreDeps, ticketId: string, input: { text: s
   }
 }
 
-export async function patchTicket(deps: CoreDeps, ticketId: string, patch: TicketPatch, ifVersion?: number): Promise<Ticket> {
+export async function patchTicket(deps: CoreDeps, ticketId: string, patch: TicketPatch, actor: Actor, ifVersion?: number): Promise<Ticket> {
   for (let attempt = 1; ; attempt++) {
     const ticket = await getTicketOr404(deps, ticketId);
     if (ifVersion !== undefined && ticket.version !== ifVersion) {
       throw new ClientError(412, 'version_mismatch', `The ticket is at version ${ticket.version}, not ${ifVersion}.`);
     }
-    const plan = planPatch(ticket, patch, deps.clock.now());
+    const plan = planPatch(ticket, patch, actor, actionContext(deps));
+    if (plan.change.events.length === 0) return ticket; // nothing changed: no write, no new version
     try {
-      await deps.store.updateTicket(plan.ticket, ticket.version);
+      await deps.store.updateTicket(plan.ticket, ticket.version, plan.change);
     } catch (e) {
       if (e instanceof ConflictError && ifVersion === undefined && attempt < MAX_ATTEMPTS) {
         await sleep(Math.random() * 20 * attempt);
@@ -132,6 +142,21 @@ export async function patchTicket(deps: CoreDeps, ticketId: string, patch: Ticke
       throw e;
     }
     deps.metrics.emit(plan.metrics);
+    await deps.jobs.enqueue(plan.jobs);
     return plan.ticket;
   }
+}
+
+/** A ticket's events, oldest first, one page at a time (the cursor is opaque and bound to the ticket). */
+export async function listTicketEvents(deps: CoreDeps, ticketId: string, limit: number, cursor: string | undefined): Promise<{ events: TicketEvent[]; nextCursor: string | null }> {
+  await getTicketOr404(deps, ticketId);
+  let after: string | undefined;
+  if (cursor) {
+    const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
+    const [id, sk] = [decoded.slice(0, decoded.indexOf('|')), decoded.slice(decoded.indexOf('|') + 1)];
+    if (id !== ticketId || !sk.startsWith('EVT#')) throw new ClientError(400, 'invalid_cursor', 'The cursor is not one this endpoint gave for this ticket.');
+    after = sk;
+  }
+  const page = await deps.store.listEvents(ticketId, limit, after);
+  return { events: page.events, nextCursor: page.last ? Buffer.from(`${ticketId}|${page.last}`, 'utf8').toString('base64url') : null };
 }

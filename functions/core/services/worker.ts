@@ -1,13 +1,18 @@
-/** The worker's jobs: auto-acknowledgement, SLA checks, outbound delivery, re-ingest of parked events. */
+/** The worker's jobs: auto-acknowledgement, SLA timers, outbound delivery (delivery.ts), re-ingest of parked events. */
+import { planAutomated } from '../agent-actions.ts';
+import { outboundEmailInfo } from '../email.ts';
 import { ConflictError } from '../errors.ts';
 import { METRIC, count } from '../metrics.ts';
-import { PermanentSendError, type CoreDeps } from '../ports.ts';
-import { evaluateFirstResponse } from '../sla.ts';
-import { outboundEmailInfo } from '../email.ts';
+import type { CoreDeps } from '../ports.ts';
+import { delayUntil } from '../sla.ts';
+import { resolverOf } from '../sla-settings.ts';
 import { dimsOf } from '../tickets.ts';
+import { recordCheck } from '../timeline.ts';
 import type { Job, Message, Ticket } from '../types.ts';
+import { deliverMessage } from './delivery.ts';
 import { applyEvent } from './events.ts';
 import { ingestMessage, sleep } from './ingest.ts';
+import { actionContext } from './tickets.ts';
 
 const MAX_ATTEMPTS = 5;
 
@@ -29,7 +34,7 @@ export async function runJob(deps: CoreDeps, job: Job): Promise<void> {
       await deliver(deps, job.ticketId, job.messageId, job.createdAt);
       return;
     case 'sla-check':
-      await checkFirstResponse(deps, job.ticketId, job.dueAt);
+      await checkSla(deps, job.ticketId, job.dueAt);
       return;
   }
 }
@@ -77,9 +82,9 @@ async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
         : { deliveryStatus: 'not_sent' as const, deliveryError: `rate_limited: more than ${deps.settings.automationRateLimitPerHour} automated messages to this address in an hour` }),
       ...(ticket.channel === 'email' ? { email: outboundEmailInfo(ticket, deps.ids.token(), text, true) } : {}),
     };
-    const next: Ticket = { ...ticket, autoAckMessageId: message.id, messageCount: ticket.messageCount + 1, version: ticket.version + 1 };
+    const plan = planAutomated(ticket, message, actionContext(deps));
     try {
-      await deps.store.appendMessage({ ticket: next, expectedVersion: ticket.version, message });
+      await deps.store.appendMessage({ ticket: plan.ticket, expectedVersion: ticket.version, message, change: plan.change });
     } catch (e) {
       if (e instanceof ConflictError && attempt < MAX_ATTEMPTS) {
         await sleep(Math.random() * 20 * attempt);
@@ -87,12 +92,13 @@ async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
       }
       throw e;
     }
+    deps.metrics.emit(plan.metrics);
     if (!allowed) {
       deps.metrics.emit([count(METRIC.AutomationSuppressed, { ...dimsOf(ticket), Reason: 'rate_limited' })]);
       deps.log.warn('automated message rate-limited', { ticketId, messageId: id });
       return;
     }
-    if ((await deliverMessage(deps, next, message)) === 'sent') deps.metrics.emit([count(METRIC.AutoAcksSent, dimsOf(ticket))]);
+    if ((await deliverMessage(deps, plan.ticket, message)) === 'sent') deps.metrics.emit([count(METRIC.AutoAcksSent, dimsOf(ticket))]);
     return;
   }
 }
@@ -111,68 +117,34 @@ async function deliver(deps: CoreDeps, ticketId: string, messageId: string, crea
 }
 
 /**
- * Send a queued outbound message through the ticket's provider; idempotent on delivery status.
- * Returns what it recorded, or 'already' when the message had left the queue before.
+ * An SLA timer: not yet due → wait again (SQS delays stop at 15 minutes); due → record whatever
+ * is due by now (warning, breach). A stale timer (the ticket changed since) records nothing, and
+ * a redelivered one finds everything already recorded.
  */
-async function deliverMessage(deps: CoreDeps, ticket: Ticket, message: Message): Promise<'sent' | 'not_sent' | 'failed' | 'already'> {
-  if (message.deliveryStatus !== 'queued') return 'already';
-  const sender = deps.senders[ticket.provider];
-  if (!sender) {
-    await deps.store.updateMessageDelivery(ticket, message.id, message.createdAt, {
-      status: 'not_sent',
-      error: `no sender for provider "${ticket.provider}"`,
-    });
-    return 'not_sent';
-  }
-  try {
-    const history = ticket.channel === 'email' ? await deps.store.getMessages(ticket.id) : undefined;
-    const result = await sender.send(ticket, message, history);
-    await deps.store.updateMessageDelivery(
-      ticket,
-      message.id,
-      message.createdAt,
-      result.status === 'sent' ? { status: 'sent', providerMessageId: result.providerMessageId } : { status: 'not_sent', error: result.reason },
-    );
-    return result.status;
-  } catch (e) {
-    if (e instanceof PermanentSendError) {
-      deps.metrics.emit([count(METRIC.OutboundFailed, dimsOf(ticket))]);
-      await deps.store.updateMessageDelivery(ticket, message.id, message.createdAt, { status: 'failed', error: e.message });
-      return 'failed';
-    }
-    throw e; // transient: the queue retries, then the DLQ keeps it
-  }
-}
-
-async function checkFirstResponse(deps: CoreDeps, ticketId: string, dueAt: string): Promise<void> {
+async function checkSla(deps: CoreDeps, ticketId: string, dueAt: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const ticket = await deps.store.getTicket(ticketId);
     if (!ticket) return;
     const now = deps.clock.now();
-    const verdict = evaluateFirstResponse(ticket, dueAt, now);
-    switch (verdict.kind) {
-      case 'not-due':
-        await deps.jobs.enqueue([{ job: { kind: 'sla-check', ticketId, check: 'first-response', dueAt }, delaySeconds: verdict.delaySeconds }]);
-        return;
-      case 'met':
-      case 'not-applicable':
-      case 'already-breached':
-        return;
-      case 'breached': {
-        const next: Ticket = { ...ticket, slaBreachedAt: now.toISOString(), version: ticket.version + 1 };
-        try {
-          await deps.store.updateTicket(next, ticket.version);
-        } catch (e) {
-          if (e instanceof ConflictError && attempt < MAX_ATTEMPTS) {
-            await sleep(Math.random() * 20 * attempt);
-            continue;
-          }
-          throw e;
-        }
-        deps.metrics.emit([count(METRIC.SlaBreached, { ...dimsOf(ticket), Sla: 'FirstResponse' })]);
-        deps.log.info('first-response SLA breached', { ticketId, dueAt });
-        return;
-      }
+    const delaySeconds = delayUntil(now, dueAt);
+    if (delaySeconds > 0) {
+      await deps.jobs.enqueue([{ job: { kind: 'sla-check', ticketId, dueAt }, delaySeconds }]);
+      return;
     }
+    const plan = recordCheck(ticket, { resolve: resolverOf(deps.settings.sla), newId: () => deps.ids.newId(), now });
+    if (plan.change.events.length === 0) return;
+    try {
+      await deps.store.updateTicket(plan.ticket, ticket.version, plan.change);
+    } catch (e) {
+      if (e instanceof ConflictError && attempt < MAX_ATTEMPTS) {
+        await sleep(Math.random() * 20 * attempt);
+        continue;
+      }
+      throw e;
+    }
+    deps.metrics.emit(plan.metrics);
+    await deps.jobs.enqueue(plan.jobs);
+    for (const e of plan.change.events) deps.log.info(e.type === 'sla.breached' ? 'SLA breached' : 'SLA event', { ticketId, type: e.type, ...('target' in e ? { target: e.target, dueAt: e.dueAt } : {}) });
+    return;
   }
 }

@@ -1,0 +1,54 @@
+/**
+ * The ticket event log: every change to a ticket appends one immutable event, written in the same
+ * DynamoDB transaction as the change. Events are the source of response-time metrics, SLA state,
+ * reports and (later) outbound webhooks. Pure types, no I/O.
+ */
+import type { Channel, Priority, TicketStatus } from './types.ts';
+
+/** Who caused a change: the customer, an agent (`agent:<author>`), automation, or an API key (`api:<key name>`). */
+export type Actor = 'customer' | 'automation' | `agent:${string}` | `api:${string}`;
+
+export type SlaTarget = 'firstReply' | 'nextReply' | 'resolution';
+
+interface Base {
+  readonly id: string;
+  readonly ticketId: string;
+  /** ISO time the change happened (for messages: when we received them). */
+  readonly at: string;
+  readonly actor: Actor;
+}
+
+export type TicketEvent = Base &
+  (
+    | {
+        /** A message from the customer. `countsAsCustomerMessage` is false for reactions, read receipts,
+         * postback echoes and automated mail (auto-replies, bounces): those never reopen or start a clock. */
+        readonly type: 'message.received';
+        readonly messageId: string;
+        readonly channel: Channel;
+        readonly countsAsCustomerMessage: boolean;
+      }
+    | { readonly type: 'reply.queued'; readonly messageId: string }
+    /** The provider accepted (sent), delivered or read an agent reply; only these count as a response. */
+    | { readonly type: 'reply.sent' | 'reply.delivered' | 'reply.read'; readonly messageId: string }
+    | { readonly type: 'reply.failed'; readonly messageId: string; readonly error?: string }
+    | { readonly type: 'note.added'; readonly messageId: string }
+    /** An automated message (acknowledgement, later surveys and reminders): never a response. */
+    | { readonly type: 'automated.queued' | 'automated.sent' | 'automated.failed'; readonly messageId: string }
+    | { readonly type: 'status.changed'; readonly from: TicketStatus; readonly to: TicketStatus }
+    | { readonly type: 'ticket.reopened'; readonly by: 'message' | 'patch' }
+    | { readonly type: 'priority.changed'; readonly from: Priority; readonly to: Priority }
+    | { readonly type: 'assignee.changed'; readonly from: string | null; readonly to: string | null }
+    | { readonly type: 'tags.changed'; readonly from: readonly string[]; readonly to: readonly string[] }
+    /** The SLA policy was (re-)matched; due times recomputed from each target's start. */
+    | { readonly type: 'sla.policy'; readonly policy: string | null; readonly calendar: string | null }
+    | { readonly type: 'sla.warning'; readonly target: SlaTarget; readonly dueAt: string }
+    /** `at` of a breach is the due time itself, never the time a check ran. */
+    | { readonly type: 'sla.breached'; readonly target: SlaTarget; readonly dueAt: string }
+    | { readonly type: 'sla.fulfilled'; readonly target: SlaTarget; readonly dueAt: string | null; readonly withinTarget: boolean }
+  );
+
+export type TicketEventType = TicketEvent['type'];
+
+/** A new event without its id and ticket (the store or the planner fills them). */
+export type EventDraft = TicketEvent extends infer E ? (E extends TicketEvent ? Omit<E, 'id' | 'ticketId'> : never) : never;

@@ -185,6 +185,9 @@ export const SecretsSchema = z
       z.ZodOptional<z.ZodUnion<[z.ZodLiteral<''>, z.ZodNull, z.ZodString]>>
     >),
     API_KEYS: ApiKeysSchema.optional(),
+    /** JSON values (or JSON strings), checked in slaSettings like the environment's. */
+    BUSINESS_CALENDARS: z.unknown().optional(),
+    SLA_POLICIES: z.unknown().optional(),
   })
   .loose();
 
@@ -241,13 +244,32 @@ const cleanEnv = (env: Record<string, string | undefined>) => Object.fromEntries
  * BUSINESS_CALENDARS and SLA_POLICIES together: every calendar valid, every calendar a policy names
  * defined. Without SLA_POLICIES, today's first-response targets (SLA_FIRST_RESPONSE_SECONDS).
  */
-function slaSettings(e: z.infer<typeof EnvSchema>, problems: string[]): SlaSettings | undefined {
-  const parsed = parseCalendars(e.BUSINESS_CALENDARS ?? {});
+function slaSettings(e: z.infer<typeof EnvSchema>, secrets: z.infer<typeof SecretsSchema>, problems: string[]): SlaSettings | undefined {
+  const fromSecret = (name: 'BUSINESS_CALENDARS' | 'SLA_POLICIES'): unknown => {
+    const v = secrets[name];
+    if (typeof v !== 'string') return v;
+    try {
+      return JSON.parse(v) as unknown;
+    } catch {
+      problems.push(`provider secret ${name}: is not valid JSON`);
+      return undefined;
+    }
+  };
+  const parsed = parseCalendars(secrets.BUSINESS_CALENDARS !== undefined ? (fromSecret('BUSINESS_CALENDARS') ?? {}) : (e.BUSINESS_CALENDARS ?? {}));
   if (!parsed.ok) {
     problems.push(...parsed.problems.map((p) => `BUSINESS_CALENDARS: ${p}`));
     return undefined;
   }
-  const policies = (e.SLA_POLICIES as SlaPolicy[] | undefined) ?? defaultPolicies(e.SLA_FIRST_RESPONSE_SECONDS ?? DEFAULT_SLA);
+  let policies = e.SLA_POLICIES as SlaPolicy[] | undefined;
+  if (secrets.SLA_POLICIES !== undefined) {
+    const r = SlaPoliciesSchema.safeParse(fromSecret('SLA_POLICIES'));
+    if (!r.success) {
+      problems.push(...r.error.issues.map((i) => `provider secret SLA_POLICIES.${i.path.join('.')}: ${i.message}`));
+      return undefined;
+    }
+    policies = r.data as SlaPolicy[];
+  }
+  policies ??= defaultPolicies(e.SLA_FIRST_RESPONSE_SECONDS ?? DEFAULT_SLA);
   const missing = policies.filter((p) => p.calendar !== undefined && !parsed.calendars[p.calendar]);
   for (const p of missing) problems.push(`SLA_POLICIES: policy "${p.name}" names calendar "${p.calendar}", which BUSINESS_CALENDARS does not define`);
   return missing.length ? undefined : { policies, calendars: parsed.calendars };
@@ -275,7 +297,7 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
   const parsedEnv = EnvSchema.safeParse(cleanEnv(env));
   if (!parsedEnv.success) problems.push(describe(parsedEnv.error));
   const secrets = parseSecret(secretJson, problems);
-  const sla = parsedEnv.success ? slaSettings(parsedEnv.data, problems) : undefined;
+  const sla = parsedEnv.success ? slaSettings(parsedEnv.data, secrets, problems) : undefined;
   if (!parsedEnv.success || !sla || problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   const e = parsedEnv.data;
   const local = e.STAGE === 'local';

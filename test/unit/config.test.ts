@@ -46,4 +46,31 @@ describe('config', () => {
     expect(() => buildConfig({})).toThrow(/FOLLOWUP_QUEUE_URL/);
     expect(() => buildConfig(queues, '{oops')).toThrow(/not valid JSON/);
   });
+
+  it('SLA policies default to the per-channel first-response targets; SLA_POLICIES and BUSINESS_CALENDARS replace them', () => {
+    expect(buildConfig(queues).sla.policies.find((p) => p.name === 'default-email')?.targets).toEqual({ firstReply: 14400 });
+    const c = buildConfig({
+      ...queues,
+      BUSINESS_CALENDARS: JSON.stringify({ ops: { timeZone: 'Europe/London', week: { mon: [['09:00', '12:00'], ['13:00', '17:30']] }, holidays: ['2026-12-25'] } }),
+      SLA_POLICIES: JSON.stringify([{ name: 'vip', match: { tags: ['vip'] }, calendar: 'ops', targets: { firstReply: 900, resolution: 14400 }, warnBefore: 300 }]),
+    });
+    expect(c.sla.policies.map((p) => p.name)).toEqual(['vip']);
+    expect(Object.keys(c.sla.calendars)).toEqual(['ops']);
+  });
+
+  it('SLA settings in the provider secret (JSON values or strings) pass the same checks and override the environment', () => {
+    const secret = { SLA_POLICIES: [{ name: 'from-secret', targets: { firstReply: 60 } }], BUSINESS_CALENDARS: '{}' };
+    expect(buildConfig(queues, JSON.stringify(secret)).sla.policies.map((p) => p.name)).toEqual(['from-secret']);
+    expect(() => buildConfig(queues, JSON.stringify({ SLA_POLICIES: [{ name: 'x', targets: {} }] }))).toThrow(/provider secret SLA_POLICIES/);
+    expect(() => buildConfig(queues, JSON.stringify({ BUSINESS_CALENDARS: { ops: { timeZone: 'Nowhere/Land', week: { mon: [['09:00', '17:00']] } } } }))).toThrow(/BUSINESS_CALENDARS: "ops": invalid time zone/);
+  });
+
+  it.each([
+    [{ BUSINESS_CALENDARS: '{"ops":{"timeZone":"Europe/London","week":{"mon":[["09:00","12:00"],["11:00","13:00"]]}}}' }, /BUSINESS_CALENDARS: "ops": overlapping windows on mon/],
+    [{ BUSINESS_CALENDARS: '{"ops":{"timeZone":"Europe/London","week":{}}}' }, /BUSINESS_CALENDARS: "ops": no open time/],
+    [{ SLA_POLICIES: '[{"name":"a","calendar":"missing","targets":{"firstReply":60}}]' }, /SLA_POLICIES: policy "a" names calendar "missing"/],
+    [{ SLA_POLICIES: '[{"name":"a","targets":{"firstReply":60}},{"name":"a","targets":{"firstReply":60}}]' }, /duplicate policy name/],
+  ])('a bad SLA setting stops start-up naming the variable: %j', (env, text) => {
+    expect(() => buildConfig({ ...queues, ...env })).toThrow(text);
+  });
 });

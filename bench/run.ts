@@ -9,6 +9,7 @@ import { expectedTwilioSignature, verifyTwilioRequest } from '../functions/chann
 import { normalizeTwilio } from '../functions/channels/twilio/normalize.ts';
 import { startLocalStack } from './../bin/local-stack.ts';
 import { postTwilio, twilioForm } from '../bin/simulate.ts';
+import { benchResponseTimes } from './response-times.ts';
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -85,6 +86,7 @@ await Promise.all(
 const concurrentRate = n / ((performance.now() - t0) / 1000);
 const rssAfter = process.memoryUsage().rss;
 await stack.stop();
+const responseTimes = await benchResponseTimes();
 
 const summary = (xs: number[]) => ({ p50Ms: +median(xs).toFixed(2), p95Ms: +pct(xs, 95).toFixed(2), n: xs.length });
 const results = {
@@ -100,6 +102,7 @@ const results = {
     duplicateVsNewRatio: +(median(duplicate) / median(newTicket)).toFixed(3),
     concurrent16: { requestsPerSec: +concurrentRate.toFixed(1), requests: n },
   },
+  responseTimes,
   memory: { rssMiBBefore: +(rssBefore / 2 ** 20).toFixed(1), rssMiBAfter: +(rssAfter / 2 ** 20).toFixed(1) },
 };
 writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(results, null, 2) + '\n');

@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import { EmfMetrics } from './adapters/metrics.ts';
 import { createLogger } from './adapters/logger.ts';
 import { DynamoTicketStore } from './adapters/dynamo-store.ts';
-import { SqsDeadLetters, SqsJobQueue, SqsParkingQueue } from './adapters/sqs-queue.ts';
+import { SqsDeadLetters, SqsJobQueue, SqsParkingQueue, SqsRetries } from './adapters/sqs-queue.ts';
 import { TwilioSender } from './adapters/twilio-sender.ts';
 import { MessageBirdSender, MetaSender, TelegramSender, VonageSender, XSender } from './adapters/senders.ts';
 import { HttpNotFoundError, type HttpFetcher, type Sender } from './core/ports.ts';
@@ -28,6 +28,7 @@ export function createRuntime(config: Config, clients: AwsClients, overrides: Pa
     jobs: new SqsJobQueue(clients.sqs, config.followUpQueueUrl),
     parking: new SqsParkingQueue(clients.sqs, config.ingestQueueUrl),
     deadLetters: new SqsDeadLetters(clients.sqs, config.dlqUrls),
+    retries: new SqsRetries(clients.sqs, { followUp: config.followUpQueueUrl, ingest: config.ingestQueueUrl }),
     metrics: new EmfMetrics(config.metricsNamespace),
     senders: createSenders(config, clients),
     attachments: new S3AttachmentStore(clients.s3, config.attachmentsBucket),

@@ -76,6 +76,11 @@ export interface QueueSpec {
   readonly urlEnv: string;
   /** Env var with its DLQ's URL: jobs that can never succeed go there at once, with the reason. */
   readonly dlqUrlEnv: string;
+  /**
+   * A failed record becomes visible again after min(2^(n-1), this) seconds (n = receive count,
+   * ±20 % jitter) instead of the whole visibility timeout: quick retries at first, then steady ones.
+   */
+  readonly retryCapSeconds: number;
 }
 
 export const QUEUES = {
@@ -83,19 +88,25 @@ export const QUEUES = {
   followUp: {
     name: 'support-follow-ups',
     visibilityTimeoutSeconds: 300,
-    maxReceiveCount: 5,
+    maxReceiveCount: 8,
     retentionDays: 14,
     urlEnv: 'FOLLOWUP_QUEUE_URL',
     dlqUrlEnv: 'FOLLOWUP_DLQ_URL',
+    retryCapSeconds: 60,
   },
-  /** Verified events parked because the store failed; the worker ingests them later. */
+  /**
+   * Verified events parked because the store failed; the worker ingests them later. Retried every
+   * ≤ 20 s, so what was parked during an outage lands within ~20 s of the store coming back; 100
+   * receives ride out about half an hour of outage before the DLQ.
+   */
   ingest: {
     name: 'support-ingest-retry',
     visibilityTimeoutSeconds: 300,
-    maxReceiveCount: 10,
+    maxReceiveCount: 100,
     retentionDays: 14,
     urlEnv: 'INGEST_QUEUE_URL',
     dlqUrlEnv: 'INGEST_DLQ_URL',
+    retryCapSeconds: 20,
   },
 } as const satisfies Record<string, QueueSpec>;
 

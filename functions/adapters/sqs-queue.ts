@@ -1,6 +1,6 @@
 /** JobQueue and ParkingQueue on SQS. The only SQS-aware code. */
-import { SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { DeadLetters, JobQueue, ParkingQueue } from '../core/ports.ts';
+import { ChangeMessageVisibilityCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { DeadLetters, JobQueue, ParkingQueue, Retries } from '../core/ports.ts';
 import type { Job, QueuedJob } from '../core/types.ts';
 
 /**
@@ -110,5 +110,19 @@ export class SqsDeadLetters implements DeadLetters {
       }),
     );
     return true;
+  }
+}
+
+/** Retries on SQS: shorten a failed record's visibility so it comes back after the chosen delay. */
+export class SqsRetries implements Retries {
+  readonly #sqs: SQSClient;
+  readonly #urls: Readonly<Record<'followUp' | 'ingest', string>>;
+  constructor(sqs: SQSClient, urls: Readonly<Record<'followUp' | 'ingest', string>>) {
+    this.#sqs = sqs;
+    this.#urls = urls;
+  }
+
+  async retryIn(queue: 'followUp' | 'ingest', receiptHandle: string, seconds: number): Promise<void> {
+    await this.#sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.#urls[queue], ReceiptHandle: receiptHandle, VisibilityTimeout: Math.round(seconds) }));
   }
 }

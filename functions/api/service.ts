@@ -11,7 +11,7 @@ import { CHANNELS, PRIORITIES, TICKET_STATUSES } from '../core/types.ts';
 import { clientErrorResponse, errorBody, json, type HttpRequest, type HttpResponse } from '../http.ts';
 import { findRoute } from '../routing.ts';
 import { MAX_REPORT_DAYS } from '../core/services/reports.ts';
-import { contactView, messageView, ticketDetailView, ticketView } from './views.ts';
+import { contactView, eventView, messageView, ticketDetailView, ticketView } from './views.ts';
 
 /** Ticket and contact ids are ULIDs. */
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -187,7 +187,7 @@ export class ApiService {
         this.#authorize(req, 'tickets:read');
         const q = parse(EventsQuerySchema, Object.fromEntries(req.query), 'invalid_query', 'The query string');
         const page = await listTicketEvents(deps, ticketId(withParams), q.limit, q.cursor);
-        return json(200, page);
+        return json(200, { events: page.events.map(eventView), nextCursor: page.nextCursor });
       }
 
       case 'GET /v1/reports/response-times': {

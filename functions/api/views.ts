@@ -1,5 +1,6 @@
 /** The REST API's JSON shapes (camelCase). Internal fields (version keys, thread keys) stay inside. */
 import { emptyState, metricsView, slaView } from '../core/response-metrics.ts';
+import type { TicketEvent } from '../core/ticket-events.ts';
 import type { Contact, IdentityLink, Message, Ticket } from '../core/types.ts';
 
 export const ticketView = (t: Ticket) => ({
@@ -74,3 +75,9 @@ export const contactView = (c: Contact, identities: readonly IdentityLink[]) => 
   createdAt: c.createdAt,
   identities: identities.map((i) => ({ kind: i.kind, value: i.value, linkedAt: i.linkedAt, linkedVia: i.linkedVia })),
 });
+
+/** An event with its common fields first, then what it changed. */
+export const eventView = (e: TicketEvent) => {
+  const { id, ticketId, type, at, actor, ...fields } = e;
+  return { id, ticketId, type, at, actor, ...fields };
+};

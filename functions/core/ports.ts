@@ -154,6 +154,11 @@ export interface DeadLetters {
   send(queue: 'followUp' | 'ingest', body: string | Job, reason: string, error: string): Promise<boolean>;
 }
 
+/** Make a failed queue record visible again after `seconds` (quick, increasing retries). */
+export interface Retries {
+  retryIn(queue: 'followUp' | 'ingest', receiptHandle: string, seconds: number): Promise<void>;
+}
+
 export interface JobQueue {
   enqueue(jobs: readonly QueuedJob[]): Promise<void>;
 }
@@ -233,6 +238,7 @@ export interface CoreDeps {
   readonly jobs: JobQueue;
   readonly parking: ParkingQueue;
   readonly deadLetters: DeadLetters;
+  readonly retries: Retries;
   readonly metrics: MetricsSink;
   readonly senders: Readonly<Record<string, Sender>>;
   readonly attachments: AttachmentStore;

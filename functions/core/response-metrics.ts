@@ -351,6 +351,9 @@ export function step(state: MetricsState, event: TicketEvent, resolve: PolicyRes
   const t = Date.parse(event.at);
   const ctx = resolve(s.policy);
   sweep(s, t, fx);
+  // Move the business clock's base up to this event, so each step walks the calendar only since the
+  // previous event (not since the ticket was created).
+  if (s.calendar !== null && s.bBaseMs !== null && t > s.bBaseMs) Object.assign(s, { bBase: bAt(s, ctx.calendar, t), bBaseMs: t });
   switch (event.type) {
     case 'message.received':
       if (event.countsAsCustomerMessage) customerMessage(s, t, ctx);

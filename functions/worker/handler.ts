@@ -12,6 +12,7 @@ import { PermanentError, type CoreDeps } from '../core/ports.ts';
 import { runJob } from '../core/services/worker.ts';
 import type { Job } from '../core/types.ts';
 import type { Config } from '../config.ts';
+import { QUEUES } from '../spec.ts';
 
 const JobEnvelope = z.object({ kind: z.enum(['ack', 'sla-check', 'deliver', 'ingest', 'status', 'edit']) }).loose();
 
@@ -34,6 +35,10 @@ export function sourceQueue(config: Pick<Config, 'followUpQueueUrl' | 'ingestQue
   return name && config.ingestQueueUrl.endsWith(`/${name}`) ? 'ingest' : 'followUp';
 }
 
+/** min(2^(n-1), cap) seconds, ±20 % (`jitter` in [0, 1)), at least 1: 1, 2, 4, 8, … then the cap. */
+export const retryDelaySeconds = (receiveCount: number, capSeconds: number, jitter: number): number =>
+  Math.max(1, Math.round(Math.min(2 ** Math.max(0, receiveCount - 1), capSeconds) * (0.8 + 0.4 * jitter)));
+
 /** Run one record; true when it is done (succeeded, or dead-lettered for good), false to retry it. */
 export async function processRecord(deps: CoreDeps, config: Config, record: SQSRecord): Promise<boolean> {
   try {
@@ -55,7 +60,11 @@ export async function processRecord(deps: CoreDeps, config: Config, record: SQSR
       });
       return moved;
     }
-    deps.log.error('job failed', { messageId: record.messageId, receiveCount, error });
+    // Transient: come back soon, then less often (the DLQ only after maxReceiveCount).
+    const queue = sourceQueue(config, record);
+    const delay = retryDelaySeconds(Number(receiveCount ?? 1), QUEUES[queue].retryCapSeconds, Math.random());
+    await deps.retries.retryIn(queue, record.receiptHandle, delay).catch(() => undefined);
+    deps.log.error('job failed', { messageId: record.messageId, queue, receiveCount, retryInSeconds: delay, error });
     return false;
   }
 }

@@ -381,6 +381,7 @@ function fakeDeps(o: { commit?: (providerMessageId: string) => Promise<unknown>;
         return true;
       },
     },
+    retries: { retryIn: async () => undefined },
     metrics: new RecordingMetrics(),
     senders: {},
     attachments: { put: async () => undefined, downloadUrl: async () => '', getObject: async () => Buffer.alloc(0) },

@@ -1,5 +1,5 @@
 /** Composition root: config + clients -> adapters -> core dependencies. Handlers and the local stack use it. */
-import { ulid } from 'ulid';
+import { monotonicFactory } from 'ulid';
 import { EmfMetrics } from './adapters/metrics.ts';
 import { createLogger } from './adapters/logger.ts';
 import { DynamoTicketStore } from './adapters/dynamo-store.ts';
@@ -34,12 +34,14 @@ export function createRuntime(config: Config, clients: AwsClients, overrides: Pa
     attachments: new S3AttachmentStore(clients.s3, config.attachmentsBucket),
     http: createHttpFetcher(config),
     clock: { now: () => new Date() },
-    ids: { newId: () => ulid(), token: () => randomBytes(16).toString('hex') },
+    // Monotonic: events recorded in one change at one instant keep their order in the log.
+    ids: { newId: monotonicFactory(), token: () => randomBytes(16).toString('hex') },
     log: createLogger(),
     settings: {
       sla: config.sla,
       autoAck: config.autoAck,
       automationRateLimitPerHour: config.automationRateLimitPerHour,
+      cursorKey: config.cursorKey,
       dedupeTtlDays: config.dedupeTtlDays,
     },
     ...overrides,

@@ -2,6 +2,7 @@
  * Configuration: the environment parsed once with zod, merged with the provider secret read once
  * per cold start when deployed. A bad value fails fast with a message naming the variable.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { SCOPES } from './core/auth.ts';
 import { CHANNELS, type Channel } from './core/types.ts';
@@ -218,6 +219,11 @@ export interface Config {
   readonly sla: SlaSettings;
   readonly autoAck: { readonly enabled: boolean; readonly text: string };
   readonly automationRateLimitPerHour: number;
+  /**
+   * Signs API cursors. Derived from the deployment's secrets (the provider secret and the API keys),
+   * so it is stable across containers, unknown outside, and changes when they are rotated.
+   */
+  readonly cursorKey: string;
   readonly dedupeTtlDays: number;
   readonly providerSecretsArn?: string;
 }
@@ -345,6 +351,7 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
     sla,
     autoAck: { enabled: e.AUTO_ACK_ENABLED, text: e.AUTO_ACK_TEXT },
     automationRateLimitPerHour: e.AUTOMATION_RATE_LIMIT_PER_HOUR,
+    cursorKey: createHash('sha256').update(`cursor-key|${secretJson ?? ''}|${JSON.stringify(apiKeys)}|${e.TABLE_NAME}`).digest('hex'),
     dedupeTtlDays: DEDUPE_TTL_DAYS,
     ...(e.PROVIDER_SECRETS_ARN ? { providerSecretsArn: e.PROVIDER_SECRETS_ARN } : {}),
   };

@@ -3,10 +3,24 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricEvent } from '../core/metrics.ts';
 import type { MetricsSink } from '../core/ports.ts';
 
+/**
+ * Powertools warns whenever a key appears in two dimension sets; publishing one value under
+ * [Channel] and [Channel, Priority] does exactly that on purpose, so those two warnings are dropped.
+ */
+const INTENDED = /is defined as both a dimension|has already been added/;
+const quietLogger = {
+  debug: () => undefined,
+  info: (...a: unknown[]) => console.info(...a),
+  warn: (...a: unknown[]) => {
+    if (!INTENDED.test(String(a[0]))) console.warn(...a);
+  },
+  error: (...a: unknown[]) => console.error(...a),
+};
+
 export class EmfMetrics implements MetricsSink {
   readonly #metrics: Metrics;
   constructor(namespace: string, serviceName = 'support-webhooks') {
-    this.#metrics = new Metrics({ namespace, serviceName });
+    this.#metrics = new Metrics({ namespace, serviceName, logger: quietLogger });
   }
 
   emit(events: readonly MetricEvent[]): void {

@@ -1,5 +1,5 @@
 /** Sharded index keys, opaque cursors and the k-way merge behind ticket lists. Pure. */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { TABLE } from '../spec.ts';
 import { ClientError } from './errors.ts';
 import type { Channel, Ticket, TicketStatus } from './types.ts';
@@ -64,4 +64,21 @@ export function mergePages(
   const tickets = all.slice(0, limit);
   const more = all.length > limit || pages.some((p) => p.more);
   return { tickets, more };
+}
+
+/** A tamper-evident cursor: base64url(payload).base64url(HMAC-SHA256(key, payload)[0..16]). */
+export function sealCursor(payload: string, key: string): string {
+  const body = Buffer.from(payload, 'utf8').toString('base64url');
+  return `${body}.${createHmac('sha256', key).update(body).digest().subarray(0, 16).toString('base64url')}`;
+}
+
+/** The payload of a cursor sealCursor made with this key, or undefined for anything else. */
+export function openCursor(cursor: string, key: string): string | undefined {
+  const dot = cursor.indexOf('.');
+  if (dot < 1 || cursor.length > 2048) return undefined;
+  const body = cursor.slice(0, dot);
+  const mac = Buffer.from(cursor.slice(dot + 1), 'base64url');
+  const expected = createHmac('sha256', key).update(body).digest().subarray(0, 16);
+  if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
+  return Buffer.from(body, 'base64url').toString('utf8');
 }

@@ -255,6 +255,8 @@ export interface CoreSettings {
   readonly autoAck: { readonly enabled: boolean; readonly text: string };
   readonly automationRateLimitPerHour: number;
   readonly dedupeTtlDays: number;
+  /** Key for signing API cursors (tamper-evident, stable per deployment). */
+  readonly cursorKey: string;
 }
 
 export type { Job };

@@ -21,6 +21,7 @@ const settings: CoreSettings = {
   autoAck: { enabled: false, text: '' },
   automationRateLimitPerHour: 5,
   dedupeTtlDays: 14,
+  cursorKey: 'test-cursor-key',
 };
 const ctx = (at: Date): ActionContext => ({ now: at, newId, settings });
 const msg: InboundMessage = {

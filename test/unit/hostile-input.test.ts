@@ -187,7 +187,7 @@ describe('automation never amplifies', () => {
   });
 
   it('no acknowledgement is queued when the provider reports failed sender authentication', () => {
-    const settings = { sla: config.sla, autoAck: { enabled: true, text: 'ack' }, automationRateLimitPerHour: 5, dedupeTtlDays: 14 };
+    const settings = { sla: config.sla, autoAck: { enabled: true, text: 'ack' }, automationRateLimitPerHour: 5, dedupeTtlDays: 14, cursorKey: 'k' };
     const mail = (senderAuthFailed: boolean): InboundMessage => ({
       provider: 'ses',
       channel: 'email',
@@ -389,6 +389,6 @@ function fakeDeps(o: { commit?: (providerMessageId: string) => Promise<unknown>;
     clock: { now: () => now },
     ids: { newId: () => Math.random().toString(36).slice(2), token: () => 'token' },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    settings: { sla: config.sla, autoAck: config.autoAck, automationRateLimitPerHour: 5, dedupeTtlDays: 14 },
+    settings: { sla: config.sla, autoAck: config.autoAck, automationRateLimitPerHour: 5, dedupeTtlDays: 14, cursorKey: 'k' },
   };
 }

@@ -9,6 +9,7 @@ export const settings: CoreSettings = {
   autoAck: { enabled: true, text: 'ack {ticket}' },
   automationRateLimitPerHour: 5,
   dedupeTtlDays: 14,
+  cursorKey: 'test-cursor-key',
 };
 const now = new Date('2026-03-01T10:00:00.000Z');
 let n = 0;

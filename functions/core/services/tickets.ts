@@ -1,7 +1,7 @@
 /** What the REST API does with tickets: read, list, reply, update. */
 import { createHash } from 'node:crypto';
 import { ClientError, ConflictError } from '../errors.ts';
-import { decodeCursor, encodeCursor, activitySortKey } from '../listing.ts';
+import { decodeCursor, encodeCursor, activitySortKey, openCursor, sealCursor } from '../listing.ts';
 import { DuplicateError, type CoreDeps } from '../ports.ts';
 import { planNote, planPatch, planReply, type TicketPatch } from '../agent-actions.ts';
 import type { Actor } from '../ticket-events.ts';
@@ -147,16 +147,18 @@ export async function patchTicket(deps: CoreDeps, ticketId: string, patch: Ticke
   }
 }
 
-/** A ticket's events, oldest first, one page at a time (the cursor is opaque and bound to the ticket). */
+/** A ticket's events, oldest first, one page at a time (the cursor is opaque, signed and bound to the ticket). */
 export async function listTicketEvents(deps: CoreDeps, ticketId: string, limit: number, cursor: string | undefined): Promise<{ events: TicketEvent[]; nextCursor: string | null }> {
   await getTicketOr404(deps, ticketId);
   let after: string | undefined;
   if (cursor) {
-    const decoded = Buffer.from(cursor, 'base64url').toString('utf8');
-    const [id, sk] = [decoded.slice(0, decoded.indexOf('|')), decoded.slice(decoded.indexOf('|') + 1)];
-    if (id !== ticketId || !sk.startsWith('EVT#')) throw new ClientError(400, 'invalid_cursor', 'The cursor is not one this endpoint gave for this ticket.');
-    after = sk;
+    const payload = openCursor(cursor, deps.settings.cursorKey);
+    const sep = payload?.indexOf('|') ?? -1;
+    if (!payload || sep < 0 || payload.slice(0, sep) !== ticketId || !payload.slice(sep + 1).startsWith('EVT#')) {
+      throw new ClientError(400, 'invalid_cursor', 'The cursor is not one this endpoint gave for this ticket.');
+    }
+    after = payload.slice(sep + 1);
   }
   const page = await deps.store.listEvents(ticketId, limit, after);
-  return { events: page.events, nextCursor: page.last ? Buffer.from(`${ticketId}|${page.last}`, 'utf8').toString('base64url') : null };
+  return { events: page.events, nextCursor: page.last ? sealCursor(`${ticketId}|${page.last}`, deps.settings.cursorKey) : null };
 }

@@ -188,9 +188,13 @@ export class DynamoTicketStore implements TicketStore {
       const t = ticketId ? await this.getTicket(ticketId) : undefined;
       if (t) return { ticket: t, by: candidates[i]![1] };
     }
+    // A ticket id is visible to everyone the ticket's mail reached, so the subject token alone
+    // threads only mail from the ticket's own customer or participants; anyone else opens a new ticket.
     const token = ticketIdFromSubject(e.subject);
     const t = token ? await this.getTicket(token) : undefined;
-    return t && t.channel === 'email' ? { ticket: t, by: 'subject-token' } : undefined;
+    const sender = msg.from.toLowerCase();
+    const known = t && (t.customerAddress.toLowerCase() === sender || (t.participants ?? []).includes(sender));
+    return t && t.channel === 'email' && known ? { ticket: t, by: 'subject-token' } : undefined;
   }
 
   async commitIngest(w: IngestWrite): Promise<void> {

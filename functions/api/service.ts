@@ -44,10 +44,13 @@ const ReportQuerySchema = z
   .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
   .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 < MAX_REPORT_DAYS, { message: `a report covers at most ${MAX_REPORT_DAYS} days`, path: ['to'] });
 
+/** Text from a client, repaired on write: lone surrogates become U+FFFD, control characters (but tab and newlines) go. */
+const cleanText = (s: string) => s.toWellFormed().replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
+
 const ReplySchema = z
   .object({
-    text: z.string().trim().min(1, 'text must not be empty').max(4096),
-    author: z.string().trim().min(1).max(200).optional(),
+    text: z.string().transform(cleanText).pipe(z.string().trim().min(1, 'text must not be empty').max(4096)),
+    author: z.string().transform(cleanText).pipe(z.string().trim().min(1).max(200)).optional(),
   })
   .strict();
 
@@ -55,8 +58,8 @@ const PatchSchema = z
   .object({
     status: z.enum(TICKET_STATUSES).optional(),
     priority: z.enum(PRIORITIES).optional(),
-    assignee: z.string().trim().min(1).max(200).nullable().optional(),
-    tags: z.array(z.string().trim().min(1).max(64)).max(50).optional(),
+    assignee: z.string().transform(cleanText).pipe(z.string().trim().min(1).max(200)).nullable().optional(),
+    tags: z.array(z.string().transform(cleanText).pipe(z.string().trim().min(1).max(64))).max(50).optional(),
   })
   .strict()
   .refine((p) => Object.keys(p).length > 0, 'send at least one of status, priority, assignee, tags');

@@ -114,3 +114,17 @@ export function outboundEmailInfo(ticket: Ticket, token: string, text: string, a
     preview: text,
   };
 }
+
+/**
+ * The mailbox an address delivers to, for limits on automated mail: lower-cased, local part
+ * unquoted and without a `+tag`, domain without a trailing dot. `"Ada"+x@Example.com.` and
+ * `ada@example.com` are one mailbox.
+ */
+export function canonicalMailbox(address: string): string {
+  const a = address.trim().toLowerCase();
+  const at = a.lastIndexOf('@');
+  if (at < 1) return a;
+  const local = a.slice(0, at).replace(/\+.*$/, '').replace(/"/g, '');
+  const domain = a.slice(at + 1).replace(/\.+$/, '');
+  return `${local}@${domain}`;
+}

@@ -2,6 +2,7 @@
 import { METRIC, count, type MetricEvent } from './metrics.ts';
 import type { CoreSettings, IngestContext, IngestWrite } from './ports.ts';
 import { policyDraft, resolverOf } from './sla-settings.ts';
+import { EMAIL_LIMITS } from '../spec.ts';
 import type { EventDraft } from './ticket-events.ts';
 import { recordEvents } from './timeline.ts';
 import type { InboundMessage, Message, QueuedJob, Ticket } from './types.ts';
@@ -173,14 +174,18 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
   };
 }
 
-/** Email: a sender other than the ticket's customer, and anyone cc'd, join as participants. */
+/**
+ * Email: a sender other than the ticket's customer, and anyone cc'd, join as participants (copied
+ * on agent replies), up to EMAIL_LIMITS.maxCc; those who joined first stay.
+ */
 function mergeParticipants(t: Ticket, msg: InboundMessage): string[] {
   const set = new Set(t.participants ?? []);
   if (msg.channel === 'email') {
-    const sender = msg.from.toLowerCase();
-    if (sender !== t.customerAddress.toLowerCase()) set.add(sender);
-    for (const a of ccParticipants(msg)) set.add(a);
-    set.delete(t.customerAddress.toLowerCase());
+    const customer = t.customerAddress.toLowerCase();
+    for (const a of [msg.from.toLowerCase(), ...ccParticipants(msg)]) {
+      if (set.size >= EMAIL_LIMITS.maxCc) break;
+      if (a !== customer) set.add(a);
+    }
   }
   return [...set];
 }

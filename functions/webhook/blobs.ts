@@ -8,6 +8,7 @@ import type { CoreDeps } from '../core/ports.ts';
 import { dedupeKeyOf } from '../core/tickets.ts';
 import type { InboundMessage } from '../core/types.ts';
 import { ATTACHMENTS, INLINE_BODY_LIMIT_BYTES } from '../spec.ts';
+import { encodeJob } from '../adapters/sqs-queue.ts';
 
 const safeFileName = (name: string | undefined, i: number): string =>
   (name ?? `attachment-${i + 1}`).replace(/[^A-Za-z0-9._-]+/g, '_').slice(-100) || `attachment-${i + 1}`;
@@ -44,6 +45,38 @@ export async function storeBlobs(deps: CoreDeps, msg: InboundMessage, contents: 
     await deps.attachments.put(key, Buffer.from(html, 'utf8'), 'text/html; charset=utf-8');
     const { html: _html, ...email } = msg.email;
     out = { ...out, email: { ...email, htmlKey: key } };
+  }
+  return fitQueue(deps, out, folder);
+}
+
+/** What a parked message may take on the queue (SQS: 256 KiB), with room for the envelope. */
+export const MAX_QUEUED_MESSAGE_BYTES = 200 * 1024;
+
+const queuedSize = (msg: InboundMessage): number => Buffer.byteLength(encodeJob({ kind: 'ingest', message: msg }), 'utf8');
+
+/**
+ * Measured as it will be queued (escapes included, e.g. control characters take 6 bytes each): a
+ * message that would not fit a parked SQS message keeps only a short text inline (the whole text
+ * goes to the bucket) and no inline HTML, and then loses long attachment names; so every verified
+ * message can always be parked, and always fits a DynamoDB item.
+ */
+async function fitQueue(deps: CoreDeps, msg: InboundMessage, folder: string): Promise<InboundMessage> {
+  if (queuedSize(msg) <= MAX_QUEUED_MESSAGE_BYTES) return msg;
+  let out = msg;
+  if (!msg.fullTextKey) {
+    const key = `${folder}/body.txt`;
+    await deps.attachments.put(key, Buffer.from(msg.text, 'utf8'), 'text/plain; charset=utf-8');
+    out = { ...out, fullTextKey: key };
+  }
+  out = { ...out, text: truncateUtf8(out.text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ''), 8 * 1024) };
+  if (out.email?.html !== undefined) {
+    const key = `${folder}/body.html`;
+    await deps.attachments.put(key, Buffer.from(out.email.html, 'utf8'), 'text/html; charset=utf-8');
+    const { html: _html, ...email } = out.email;
+    out = { ...out, email: { ...email, htmlKey: key, preview: email.preview.slice(0, 500) } };
+  }
+  if (queuedSize(out) > MAX_QUEUED_MESSAGE_BYTES) {
+    out = { ...out, attachments: out.attachments.map((a, i) => ({ ...a, name: safeFileName(a.name, i).slice(-40) })) };
   }
   return out;
 }

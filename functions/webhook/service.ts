@@ -68,7 +68,13 @@ export async function handleWebhook(deps: CoreDeps, config: Config, req: HttpReq
   const ready = await Promise.all(
     actionable.map(async (e): Promise<ActionableEvent> => (e.kind === 'message' ? { kind: 'message', message: await storeBlobs(deps, e.message, e.contents ?? []) } : e)),
   );
-  await applyWithinBudget(deps, provider, req.requestId, ready, deadline - WEBHOOK_DEADLINE_RESERVE_MS);
+  try {
+    await applyWithinBudget(deps, provider, req.requestId, ready, deadline - WEBHOOK_DEADLINE_RESERVE_MS);
+  } catch (e) {
+    // Neither stored nor parked: nothing is acknowledged, and the provider is asked to retry.
+    deps.log.error('store and ingest queue both failed; asking the provider to retry', { provider, requestId: req.requestId, error: e instanceof Error ? e.message : String(e) });
+    return json(503, errorBody('temporarily_unavailable', 'The message could not be stored right now; nothing was acknowledged. Retry later.'), { 'retry-after': '30' });
+  }
   return received.ok;
 }
 

@@ -215,3 +215,33 @@ describe('reads never fail on stored data', () => {
     expect((await fetch(a.downloadUrl)).status).toBe(200);
   });
 });
+
+describe('second pass through the stack', () => {
+  it('a stranger who knows a ticket id cannot join it by the subject token, and is never copied on its replies', async () => {
+    const customer = uniqueAddress();
+    expect((await deliver(stack, signedPostmark(s.POSTMARK_BASIC_AUTH!, { from: customer, to: 'support@shop.example', subject: 'Refund', text: 'please' }))).status).toBe(200);
+    const [ticket] = await emailTickets(customer);
+    const stranger = uniqueAddress();
+    const r = await deliver(stack, signedPostmark(s.POSTMARK_BASIC_AUTH!, { from: stranger, to: 'support@shop.example', subject: `hi [#${ticket.id}]`, text: 'let me in', cc: [`x-${randomBytes(3).toString('hex')}@evil.example`] }));
+    expect(r.status).toBe(200);
+    const theirs = await emailTickets(stranger);
+    expect(theirs).toHaveLength(1);
+    expect(theirs[0].id).not.toBe(ticket.id);
+    const after = await detail(ticket.id);
+    expect(after.ticket.participants).toEqual([]);
+    expect(after.messages.filter((m: any) => m.direction === 'inbound')).toHaveLength(1);
+    // The customer's own mail with the token still threads.
+    await deliver(stack, signedPostmark(s.POSTMARK_BASIC_AUTH!, { from: customer, to: 'support@shop.example', subject: `Re: Refund [#${ticket.id}]`, text: 'any news?' }));
+    expect((await detail(ticket.id)).messages.filter((m: any) => m.direction === 'inbound')).toHaveLength(2);
+  });
+
+  it('text sent to the REST API is repaired on write (lone surrogates, control characters)', async () => {
+    const from = uniquePhone();
+    await deliver(stack, signedTwilio(stack.runtime.config.publicBaseUrl, s.TWILIO_AUTH_TOKEN!, twilioForm({ from, to: '+15550001111', body: 'hi' })));
+    const [t] = (await ticketsOf(stack, from)) as any[];
+    const r = await api(stack, 'POST', `/v1/tickets/${t.id}/notes`, '{"text":"\\ud800 hi\\u0001","author":"\\udfff"}');
+    expect(r.status).toBe(201);
+    expect(r.json.message.text).toBe('\ufffd hi');
+    expect(r.json.message.author).toBe('\ufffd');
+  });
+});

@@ -127,7 +127,7 @@ beforeAll(async () => {
   ]);
   requests['sendgrid'] = sign.sendgrid(sg.body, sg.contentType);
   requests['mailgun'] = sign.mailgun(
-    new URLSearchParams([['recipient', mail.to], ['sender', 'ada@customer.example'], ['Message-Id', '<durable-1@customer.example>'], ['body-mime', mime], ...sign.mailgunFields('durable-token-1')]).toString(),
+    new URLSearchParams([['recipient', mail.to], ['sender', 'ada@customer.example'], ['Message-Id', '<durable-1@customer.example>'], ['body-mime', mime], ...sign.mailgunFields('durable-token-1'.padEnd(50, 'x'))]).toString(),
     'application/x-www-form-urlencoded',
   );
   requests['postmark'] = fromSim(signedPostmark(LOCAL_DEFAULTS.POSTMARK_BASIC_AUTH, { ...mail, messageId: 'durable-1@customer.example' }));

@@ -80,12 +80,13 @@ describe('webhook when the store fails after verification', () => {
     expect(metrics.events.map((e) => e.name)).toContain('IngestParked');
   });
 
-  it('answers 500 (so the provider retries) when parking fails too', async () => {
+  it('answers 503 with Retry-After (so the provider retries) when parking fails too', async () => {
     dynamoMock.on(GetCommand).rejects(new Error('down'));
     sqsMock.on(SendMessageCommand).rejects(new Error('also down'));
     const res = await handler()(signedEvent(), ctx);
-    expect(res.statusCode).toBe(500);
-    expect(JSON.parse(res.body as string).error.code).toBe('internal_error');
+    expect(res.statusCode).toBe(503);
+    expect(res.headers?.['retry-after']).toBe('30');
+    expect(JSON.parse(res.body as string).error.code).toBe('temporarily_unavailable');
   });
 
   it('rejects a forged request before touching any store', async () => {

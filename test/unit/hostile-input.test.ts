@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signedX, twilioForm, xPayload } from '../../bin/simulate.ts';
+import { rawEmail, signedSendGrid, signedX, twilioForm, xPayload } from '../../bin/simulate.ts';
 import { contentDisposition } from '../../functions/adapters/attachments.ts';
 import { composeReply } from '../../functions/adapters/email-sender.ts';
 import { encodeJob } from '../../functions/adapters/sqs-queue.ts';
@@ -290,10 +290,12 @@ describe('batches within the budget', () => {
     expect(new Set([...parked, ...stored]).size).toBe(300);
   });
 
-  it('a parking failure after the budget ran out is a 5xx, never a 2xx', async () => {
+  it('a parking failure after the budget ran out is a 503, never a 2xx', async () => {
     const deps = fakeDeps({ commit: () => new Promise((r) => setTimeout(r, 40)), park: () => Promise.reject(new Error('SQS down')) });
     const meta = signedMeta(config.secrets.META_APP_SECRET!, waBatch(300));
-    await expect(handleWebhook(deps, config, request('POST', meta.path, meta.body, meta.headers), { deadline: Date.now() + 2_500 })).rejects.toThrow('SQS down');
+    const res = await handleWebhook(deps, config, request('POST', meta.path, meta.body, meta.headers), { deadline: Date.now() + 2_500 });
+    expect(res.statusCode).toBe(503);
+    expect(JSON.parse(res.body).error.code).toBe('temporarily_unavailable');
   });
 
   it('two messages of one conversation in one batch land in order', async () => {
@@ -392,3 +394,79 @@ function fakeDeps(o: { commit?: (providerMessageId: string) => Promise<unknown>;
     settings: { sla: config.sla, autoAck: config.autoAck, automationRateLimitPerHour: 5, dedupeTtlDays: 14, cursorKey: 'k' },
   };
 }
+
+// ---------- a second adversarial pass: neighbours of the fixed inputs ----------
+
+describe('second pass: neighbours of the fixed inputs', () => {
+  it('a forged Authentication-Results header cannot cancel the provider’s SPF fail (acks stay off)', async () => {
+    const { sendgrid } = await import('../../functions/channels/sendgrid/index.ts');
+    const raw = await rawEmail({ from: 'victim@bank.example', to: 'help@support.example', subject: 's', text: 't', headers: { 'Authentication-Results': 'mx.bank.example; dmarc=pass; spf=pass' } });
+    const req = signedSendGrid(config.secrets.SENDGRID_BASIC_AUTH!, raw, { from: 'victim@bank.example', to: 'help@support.example' });
+    const boundary = /boundary=(.+)$/.exec(req.headers['content-type']!)![1]!;
+    const body = req.body.replace(`--${boundary}--`, `--${boundary}\r\nContent-Disposition: form-data; name="SPF"\r\n\r\nfail\r\n--${boundary}\r\nContent-Disposition: form-data; name="dkim"\r\n\r\nnone\r\n--${boundary}--`);
+    const r = await sendgrid.receive(request('POST', req.path, body, req.headers), { config, now, io: { fetchText: async () => '', getObject: async () => Buffer.alloc(0), claimNonce: async () => true } });
+    const event = (r as unknown as { events: Array<{ kind: string; message?: InboundMessage }> }).events[0]!;
+    expect(event.message!.email!.senderAuthFailed).toBe(true);
+  });
+
+  it('Mailgun: a captured timestamp/token re-split (ts+"e0", token minus "e0") no longer verifies', async () => {
+    const { verifyMailgun, mailgunSignature } = await import('../../functions/channels/mailgun/index.ts');
+    const key = 'k'.repeat(20);
+    const ts = String(Math.floor(now.getTime() / 1000));
+    const token = `e0${'a'.repeat(48)}`;
+    const signature = mailgunSignature(key, ts, token);
+    expect(verifyMailgun(key, { timestamp: ts, token, signature }, now, 300)).toEqual({ ok: true });
+    expect(mailgunSignature(key, `${ts}e0`, token.slice(2))).toBe(signature);
+    expect(verifyMailgun(key, { timestamp: `${ts}e0`, token: token.slice(2), signature }, now, 300)).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
+  it('the rate limit counts a mailbox once, whatever its spelling', async () => {
+    const { canonicalMailbox } = await import('../../functions/core/email.ts');
+    for (const a of ['rl@bank.example', 'RL@BANK.EXAMPLE', ' rl+1@bank.example', '"rl"@bank.example', 'rl@bank.example.', '"RL"+x@Bank.Example.']) {
+      expect(canonicalMailbox(a)).toBe('rl@bank.example');
+    }
+  });
+
+  it('HTML nesting is measured as a parser nests: unmatched closes and <div/> cannot hide depth', async () => {
+    const { htmlDepth } = await import('../../functions/channels/email/html.ts');
+    expect(htmlDepth('<ul></i>'.repeat(1000))).toBe(1000);
+    expect(htmlDepth('<div></x>'.repeat(500))).toBe(500);
+    expect(htmlDepth('<div/>'.repeat(300))).toBe(300);
+    expect(htmlDepth('<div></div>'.repeat(1000))).toBe(1);
+    expect(htmlDepth('<div><p><b>x</div><div>y</div>')).toBe(3); // </div> closes p and b too
+  });
+
+  it('participants stop at 50; the ticket item stays bounded however many mails cc strangers', () => {
+    const settings = { sla: config.sla, autoAck: { enabled: false, text: '' }, automationRateLimitPerHour: 5, dedupeTtlDays: 14, cursorKey: 'k' };
+    let ticket: Ticket | undefined;
+    for (let i = 0; i < 30; i++) {
+      const msg: InboundMessage = {
+        provider: 'postmark',
+        channel: 'email',
+        providerMessageId: `p${i}`,
+        threadKey: `msgid:p${i}`,
+        from: i === 0 ? 'cust@x.example' : `mallory${i}@evil.example`,
+        to: 'help@support.example',
+        identity: { kind: 'email', value: 'cust@x.example' },
+        text: 'x',
+        attachments: [],
+        receivedAt: now.toISOString(),
+        email: { subject: 's', references: [], cc: Array.from({ length: 50 }, (_, j) => `cc${i}-${j}@evil.example`), preview: 'x' },
+      };
+      const ctx: IngestContext = ticket ? { threadTicket: ticket, threadPointer: ticket.id } : {};
+      ticket = planIngest(msg, ctx, { ticketId: 'T', contactId: 'C', messageId: `M${i}`, newId: () => Math.random().toString(36).slice(2) }, now, settings).write.ticket;
+    }
+    expect(ticket!.participants!.length).toBe(50);
+  });
+
+  it('a message that would not fit a parked SQS message is fitted before it is queued', async () => {
+    const { storeBlobs, MAX_QUEUED_MESSAGE_BYTES } = await import('../../functions/webhook/blobs.ts');
+    const puts: string[] = [];
+    const deps = { ...fakeDeps(), attachments: { put: async (k: string) => void puts.push(k), downloadUrl: async () => '', getObject: async () => Buffer.alloc(0) } } as unknown as CoreDeps;
+    const msg: InboundMessage = { ...inbound('big'), text: '\u0001'.repeat(60_000), email: { subject: 's', references: [], cc: [], preview: 'p', html: `<p>${'\u0002'.repeat(30_000)}</p>` } };
+    const out = await storeBlobs(deps, msg, []);
+    expect(Buffer.byteLength(encodeJob({ kind: 'ingest', message: out }))).toBeLessThanOrEqual(MAX_QUEUED_MESSAGE_BYTES);
+    expect(out.fullTextKey).toBeDefined();
+    expect(puts.some((k) => k.endsWith('body.txt'))).toBe(true);
+  });
+});

@@ -24,22 +24,44 @@ function tagAt(html: string, lt: number): { close: boolean; name: string; end: n
 }
 
 /**
- * An upper bound on the element nesting depth, in one forward pass (unclosed optional tags like
- * `<p>` count as open, so it may overestimate; that only sends more mail to the plain renderer).
+ * An upper bound on the element nesting depth as an HTML parser builds it, in one forward pass:
+ * an unmatched closing tag closes nothing (parsers ignore it), `<div/>` opens a `div` (HTML has no
+ * self-closing syntax for non-void elements), and a closing tag closes everything opened after
+ * its element (each element is pushed and popped once, so this stays linear).
  */
 export function htmlDepth(html: string, stopAt = Number.POSITIVE_INFINITY): number {
-  let depth = 0;
+  const stack: string[] = [];
+  const open = new Map<string, number>();
   let max = 0;
   for (let lt = html.indexOf('<'); lt >= 0 && max <= stopAt; lt = html.indexOf('<', lt + 1)) {
     const t = tagAt(html, lt);
     if (t === 'unterminated') break;
     if (!t) continue;
-    if (t.close) depth = Math.max(0, depth - 1);
-    else if (!VOID.has(t.name) && !t.selfClosing) max = Math.max(max, ++depth);
     lt = t.end - 1;
+    if (VOID.has(t.name)) continue;
+    if (!t.close) {
+      stack.push(t.name);
+      open.set(t.name, (open.get(t.name) ?? 0) + 1);
+      max = Math.max(max, stack.length);
+    } else if ((open.get(t.name) ?? 0) > 0) {
+      for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
+        open.set(name, open.get(name)! - 1);
+        if (name === t.name) break;
+      }
+    }
   }
   return max;
 }
+
+/** Elements handed to html-to-text at most; more goes to the plain renderer (its cost grows with them). */
+export const MAX_HTML_ELEMENTS = 20_000;
+
+/** An upper bound on the number of elements (every `<` followed by a letter), linear. */
+const elementBound = (html: string): number => {
+  let n = 0;
+  for (let i = html.indexOf('<'); i >= 0 && n <= MAX_HTML_ELEMENTS; i = html.indexOf('<', i + 1)) if (/[a-zA-Z]/.test(html[i + 1] ?? '')) n++;
+  return n;
+};
 
 const ENTITIES: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', copy: '©', reg: '®', hellip: '…', mdash: '—', ndash: '–', lsquo: '‘', rsquo: '’', ldquo: '“', rdquo: '”', euro: '€' };
 
@@ -108,7 +130,9 @@ export function stripTags(html: string): string {
  * or that html-to-text cannot render, gets the plain linear `stripTags`.
  */
 export function renderHtmlAsText(html: string): string {
-  if (Buffer.byteLength(html, 'utf8') > EMAIL_LIMITS.maxHtmlRenderBytes || htmlDepth(html, MAX_HTML_DEPTH) > MAX_HTML_DEPTH) return stripTags(html);
+  if (Buffer.byteLength(html, 'utf8') > EMAIL_LIMITS.maxHtmlRenderBytes || elementBound(html) > MAX_HTML_ELEMENTS || htmlDepth(html, MAX_HTML_DEPTH) > MAX_HTML_DEPTH) {
+    return stripTags(html);
+  }
   try {
     return htmlToText(html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] }).trim();
   } catch {

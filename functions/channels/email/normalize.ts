@@ -93,7 +93,11 @@ export function emailEvent(parsed: ParsedEmail, ctx: EmailContext): ChannelEvent
   const auto = automatedReason(parsed.headers, sender);
   const autoSubmitted = auto === undefined ? undefined : cut(auto, MAX_HEADER_TEXT_CHARS);
 
-  const senderAuth = mergeAuth(ctx.senderAuth, parseAuthenticationResults(parsed.headers.get('authentication-results')));
+  // The header travels inside the mail, so a sender can write it: it may add a failure, never
+  // cancel one the provider reported (each source is judged on its own).
+  const fromHeader = parseAuthenticationResults(parsed.headers.get('authentication-results'));
+  const senderAuth = mergeAuth(ctx.senderAuth, fromHeader);
+  const authFailed = senderAuthFailed(ctx.senderAuth ?? {}) || senderAuthFailed(fromHeader);
   const providerMessageId = idOf(ctx.providerMessageId, 'providerMessageId') ?? messageId ?? contentId(parsed);
   const sentAt = parsed.date && !Number.isNaN(Date.parse(parsed.date)) ? new Date(parsed.date).toISOString() : undefined;
 
@@ -131,7 +135,7 @@ export function emailEvent(parsed: ParsedEmail, ctx: EmailContext): ChannelEvent
         ...(parsed.html ? { html: wellFormed(parsed.html) } : {}),
         preview: cut(replyPreview(text), MAX_PREVIEW_CHARS),
         ...(autoSubmitted ? { autoSubmitted } : {}),
-        ...(senderAuth ? { senderAuth, senderAuthFailed: senderAuthFailed(senderAuth) } : {}),
+        ...(senderAuth ? { senderAuth, senderAuthFailed: authFailed } : {}),
         ...(truncated.size ? { truncated: [...truncated] } : {}),
       },
     },

@@ -21,6 +21,9 @@ export type MailgunVerdict = { ok: true } | { ok: false; reason: 'missing_signat
 
 export function verifyMailgun(key: string, f: { timestamp?: string | undefined; token?: string | undefined; signature?: string | undefined }, now: Date, maxAgeSeconds: number): MailgunVerdict {
   if (!f.timestamp || !f.token || !f.signature) return { ok: false, reason: 'missing_signature' };
+  // HMAC(timestamp + token) cannot tell where one ends: strict shapes (Unix seconds in digits, an
+  // opaque token) make every re-split of a captured pair either malformed or stale.
+  if (!/^\d{9,12}$/.test(f.timestamp) || !/^[A-Za-z0-9_-]{20,256}$/.test(f.token)) return { ok: false, reason: 'bad_signature' };
   if (!safeEqual(mailgunSignature(key, f.timestamp, f.token), f.signature.toLowerCase())) return { ok: false, reason: 'bad_signature' };
   const ts = Number(f.timestamp);
   if (!Number.isFinite(ts) || Math.abs(now.getTime() / 1000 - ts) > maxAgeSeconds) return { ok: false, reason: 'stale_signature' };

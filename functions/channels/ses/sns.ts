@@ -6,7 +6,8 @@
 import { createVerify } from 'node:crypto';
 import { z } from 'zod';
 
-export const SNS_HOST = /^sns\.[a-zA-Z0-9-]{3,}\.amazonaws\.com(\.cn)?$/;
+/** `sns.<region>.amazonaws.com` (or `.com.cn`), the region region-shaped (not, e.g., an S3 bucket host). */
+export const SNS_HOST = /^sns\.[a-z]{2}(-[a-z]+)+-\d\.amazonaws\.com(\.cn)?$/;
 
 export const SnsEnvelopeSchema = z
   .object({

@@ -147,6 +147,8 @@ export async function patchTicket(deps: CoreDeps, ticketId: string, patch: Ticke
   }
 }
 
+const EVENT_KEY = /^EVT#\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z#[0-9A-HJKMNP-TV-Z]{26}$/;
+
 /** A ticket's events, oldest first, one page at a time (the cursor is opaque, signed and bound to the ticket). */
 export async function listTicketEvents(deps: CoreDeps, ticketId: string, limit: number, cursor: string | undefined): Promise<{ events: TicketEvent[]; nextCursor: string | null }> {
   await getTicketOr404(deps, ticketId);
@@ -154,7 +156,7 @@ export async function listTicketEvents(deps: CoreDeps, ticketId: string, limit: 
   if (cursor) {
     const payload = openCursor(cursor, deps.settings.cursorKey);
     const sep = payload?.indexOf('|') ?? -1;
-    if (!payload || sep < 0 || payload.slice(0, sep) !== ticketId || !payload.slice(sep + 1).startsWith('EVT#')) {
+    if (!payload || sep < 0 || payload.slice(0, sep) !== ticketId || !EVENT_KEY.test(payload.slice(sep + 1))) {
       throw new ClientError(400, 'invalid_cursor', 'The cursor is not one this endpoint gave for this ticket.');
     }
     after = payload.slice(sep + 1);

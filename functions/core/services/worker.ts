@@ -1,6 +1,6 @@
 /** The worker's jobs: auto-acknowledgement, SLA timers, outbound delivery (delivery.ts), re-ingest of parked events. */
 import { planAutomated } from '../agent-actions.ts';
-import { outboundEmailInfo } from '../email.ts';
+import { canonicalMailbox, outboundEmailInfo } from '../email.ts';
 import { ConflictError } from '../errors.ts';
 import { METRIC, count } from '../metrics.ts';
 import type { CoreDeps } from '../ports.ts';
@@ -60,7 +60,7 @@ async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
     const at = now.toISOString();
     // Automated messages are rate-limited per address, decided once per job (not again on a lost race).
     allowed ??= await deps.store.consumeRateLimit(
-      `automated#${ticket.channel}#${ticket.customerAddress.toLowerCase()}`,
+      `automated#${ticket.channel}#${ticket.channel === 'email' ? canonicalMailbox(ticket.customerAddress) : ticket.customerAddress.toLowerCase()}`,
       hourWindow(now),
       3600,
       deps.settings.automationRateLimitPerHour,

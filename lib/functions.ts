@@ -44,20 +44,22 @@ type IndexName = (typeof TABLE.indexes)[number]['name'];
  * or Delete items). `table` actions apply to the base table; `indexQueries` lists the GSIs the
  * function queries (Query only, on those index ARNs). Nothing Scans, Deletes or batch-writes.
  *
- * - webhook: claimNonce (PutItem); ingest: getIngestContext (GetItem), commitIngest (transaction
- *   of Puts), markFollowUpsEnqueued (UpdateItem); status and edit callbacks (GetItem, UpdateItem).
- * - api: getTicket/getContact/getIdempotentResult (GetItem), getMessages (Query on the table),
- *   listTickets (Query on byStatus/byChannel), listTicketsByContact (Query on byContact),
- *   appendMessage/updateTicket (transactions of Puts).
+ * - webhook: claimNonce (PutItem); ingest: getIngestContext (BatchGetItem, then GetItem),
+ *   commitIngest (transaction of Puts and report-counter Updates); status and edit callbacks
+ *   (GetItem; a transaction of an Update and an event Put; UpdateItem).
+ * - api: getTicket/getContact/getIdempotentResult (GetItem), getMessages, listEvents, queryStats
+ *   (Query on the table), listTickets (Query on byStatus/byChannel), listTicketsByContact (Query on
+ *   byContact), appendMessage/updateTicket (transactions of Puts and report-counter Updates).
  * - worker: re-ingest, status and edit (as the webhook), acks/SLA checks/deliveries: getTicket,
- *   getMessage (GetItem), getMessages (Query on the table), appendMessage/updateTicket (Puts),
- *   updateMessageDelivery (transaction of an Update and a Put), consumeRateLimit (UpdateItem).
+ *   getMessage (GetItem), getMessages (Query on the table), appendMessage/updateTicket,
+ *   updateMessageDelivery (transactions of Puts and Updates), claimSend, consumeRateLimit and
+ *   markFollowUpsEnqueued (UpdateItem).
  * The infra tests check these still cover every call in the store.
  */
 export const TABLE_ACCESS: Readonly<Record<LambdaName, { readonly table: readonly string[]; readonly indexQueries: readonly IndexName[] }>> = {
-  webhook: { table: ['GetItem', 'PutItem', 'UpdateItem'], indexQueries: [] },
-  api: { table: ['GetItem', 'Query', 'PutItem'], indexQueries: ['byStatus', 'byChannel', 'byContact'] },
-  worker: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'], indexQueries: [] },
+  webhook: { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexQueries: [] },
+  api: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'], indexQueries: ['byStatus', 'byChannel', 'byContact'] },
+  worker: { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexQueries: [] },
 };
 
 const entry = (path: string) => fileURLToPath(new URL(`../functions/${path}`, import.meta.url));

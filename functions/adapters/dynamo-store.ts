@@ -1,6 +1,7 @@
 /** TicketStore on DynamoDB: the single-table layout of shared/DESIGN.md. The only DynamoDB-aware code. */
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -141,14 +142,33 @@ export class DynamoTicketStore implements TicketStore {
     }
   }
 
+  /** Consistent reads of several items in one request (BatchGetItem), by key. */
+  async #getMany(wanted: readonly Item[]): Promise<Array<Item | undefined>> {
+    const found = new Map<string, Item>();
+    let pending: Item[] = [...wanted];
+    for (let attempt = 0; pending.length; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 * attempt));
+      if (attempt > 5) throw new Error('DynamoDB left keys unprocessed after retries');
+      try {
+        const r = await this.#doc.send(new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: pending, ConsistentRead: true } } }));
+        for (const item of r.Responses?.[this.#table] ?? []) found.set(`${item['PK']}|${item['SK']}`, item);
+        pending = (r.UnprocessedKeys?.[this.#table]?.Keys as Item[] | undefined) ?? [];
+      } catch (e) {
+        throw permanentIfInvalid(e);
+      }
+    }
+    return wanted.map((k) => found.get(`${k['PK']}|${k['SK']}`));
+  }
+
   async getIngestContext(msg: InboundMessage, dedupeKey: string): Promise<IngestContext> {
     const none = Promise.resolve(undefined);
-    const [dedupe, thread, identity, ownProviderId, ownMsgId] = await Promise.all([
-      this.#get(keys.dedupe(dedupeKey)),
-      this.#get(keys.thread(msg.provider, msg.channel, msg.threadKey)),
-      this.#get(keys.identity(msg.identity.kind, msg.identity.value)),
-      this.#get(keys.providerMessage(msg.provider, msg.providerMessageId)),
-      msg.email?.messageId ? this.#get(keys.emailMessageId(msg.email.messageId)) : none,
+    // Everything keyed by the message itself, in one round trip.
+    const [dedupe, thread, identity, ownProviderId, ownMsgId] = await this.#getMany([
+      keys.dedupe(dedupeKey),
+      keys.thread(msg.provider, msg.channel, msg.threadKey),
+      keys.identity(msg.identity.kind, msg.identity.value),
+      keys.providerMessage(msg.provider, msg.providerMessageId),
+      ...(msg.email?.messageId ? [keys.emailMessageId(msg.email.messageId)] : []),
     ]);
     if (dedupe) {
       return {
@@ -160,18 +180,14 @@ export class DynamoTicketStore implements TicketStore {
       };
     }
     const pointer = thread?.['ticketId'] as string | undefined;
-    const [pointed, contact, byEmail] = await Promise.all([
-      pointer ? this.getTicket(pointer) : none,
-      identity ? this.#get(keys.contact(identity['contactId'] as string)) : none,
-      msg.email ? this.#emailThread(msg) : none,
-    ]);
+    const [pointed, byEmail] = await Promise.all([pointer ? this.getTicket(pointer) : none, msg.email ? this.#emailThread(msg) : none]);
     const ticket = byEmail?.ticket ?? pointed;
     return {
       ...(ownMsgId ? { messageIdTaken: true } : {}),
       ...(ownProviderId ? { providerIdTaken: true } : {}),
       ...(pointer ? { threadPointer: pointer } : {}),
       ...(ticket ? { threadTicket: ticket, threadedBy: byEmail?.by ?? 'thread-key' } : {}),
-      ...(contact ? { contact: strip<Contact>(contact) } : {}),
+      ...(identity ? { contactId: identity['contactId'] as string } : {}),
     };
   }
 

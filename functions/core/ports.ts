@@ -29,7 +29,8 @@ export interface IngestContext {
   readonly threadedBy?: ThreadedBy;
   /** The ticket id the thread pointer holds, if the pointer exists (even if its ticket is gone). */
   readonly threadPointer?: string;
-  readonly contact?: Contact;
+  /** The contact the sender's identity already belongs to. */
+  readonly contactId?: string;
   /** The message's email Message-ID already points at a ticket (ours or an earlier mail): never re-point it. */
   readonly messageIdTaken?: boolean;
   /** The provider message id already indexes a message (for statuses and edits): never re-point it. */

@@ -46,7 +46,7 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
   const metrics: MetricEvent[] = [count(METRIC.MessagesReceived, dims)];
   const jobs: QueuedJob[] = [];
 
-  const newContact: IngestWrite['newContact'] = ctx.contact
+  const newContact: IngestWrite['newContact'] = ctx.contactId
     ? undefined
     : {
         contact: {
@@ -62,7 +62,7 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
           linkedVia: { provider: msg.provider, providerMessageId: msg.providerMessageId, channel: msg.channel },
         },
       };
-  const contactId = ctx.contact?.id ?? ids.contactId;
+  const contactId = ctx.contactId ?? ids.contactId;
 
   const current = ctx.threadTicket;
   // Auto-replies, bounces and list mail are stored but never reopen, acknowledge or start an SLA;
@@ -135,6 +135,8 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
   const ticket = recorded.ticket;
   metrics.push(...recorded.metrics);
   jobs.push(...recorded.jobs);
+  const dedupeKey = dedupeKeyOf(msg);
+  const followUps = jobs.map((j) => (j.job.kind === 'ack' || j.job.kind === 'sla-check' ? { ...j, job: { ...j.job, origin: dedupeKey } } : j));
 
   const message: Message = {
     id: ids.messageId,
@@ -162,13 +164,13 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
       ...(newTicket ? {} : { expectedTicketVersion: current!.version }),
       ...(thread ? { thread } : {}),
       ...(newContact ? { newContact } : {}),
-      dedupeKey: dedupeKeyOf(msg),
+      dedupeKey,
       indexMessageId: message.email?.messageId !== undefined && !ctx.messageIdTaken,
       indexProviderId: !ctx.providerIdTaken,
-      pendingJobs: jobs,
+      pendingJobs: followUps,
       change: recorded.change,
     },
-    jobs,
+    jobs: followUps,
     metrics,
     outcome: { ticketId: ticket.id, messageId: message.id, newTicket, reopened },
   };

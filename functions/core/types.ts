@@ -183,9 +183,13 @@ export interface Contact {
 
 /** Work queued for the worker. */
 export type Job =
-  | { readonly kind: 'ack'; readonly ticketId: string }
+  /**
+   * `origin` (on the follow-ups of an ingest): the dedupe key whose pending follow-ups this job is
+   * one of; the worker clears them there, off the webhook's path.
+   */
+  | { readonly kind: 'ack'; readonly ticketId: string; readonly origin?: string }
   /** An SLA timer: at `dueAt`, record whatever is due (warnings, breaches). `check` is from older deployments. */
-  | { readonly kind: 'sla-check'; readonly ticketId: string; readonly dueAt: string; readonly check?: string }
+  | { readonly kind: 'sla-check'; readonly ticketId: string; readonly dueAt: string; readonly check?: string; readonly origin?: string }
   | { readonly kind: 'deliver'; readonly ticketId: string; readonly messageId: string; readonly createdAt: string }
   | { readonly kind: 'ingest'; readonly message: InboundMessage }
   | { readonly kind: 'status'; readonly update: StatusUpdate }

@@ -245,21 +245,21 @@ describe('DynamoDB least privilege', () => {
     }
   });
 
-  it('the webhook may GetItem, PutItem and UpdateItem on the table, and nothing on the indexes', () => {
-    expect(dynamoGrants(stack.functions.webhook)).toEqual({ table: ['GetItem', 'PutItem', 'UpdateItem'] });
+  it('the webhook may BatchGetItem, GetItem, PutItem and UpdateItem on the table, and nothing on the indexes', () => {
+    expect(dynamoGrants(stack.functions.webhook)).toEqual({ table: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'] });
   });
 
-  it('the api may GetItem, PutItem and Query on the table, and only Query on the three list indexes', () => {
+  it('the api may GetItem, PutItem, Query and UpdateItem (report counters) on the table, and only Query on the three list indexes', () => {
     expect(dynamoGrants(stack.functions.api)).toEqual({
-      table: ['GetItem', 'PutItem', 'Query'],
+      table: ['GetItem', 'PutItem', 'Query', 'UpdateItem'],
       'index/byChannel': ['Query'],
       'index/byContact': ['Query'],
       'index/byStatus': ['Query'],
     });
   });
 
-  it('the worker may GetItem, PutItem, Query and UpdateItem on the table, and nothing on the indexes', () => {
-    expect(dynamoGrants(stack.functions.worker)).toEqual({ table: ['GetItem', 'PutItem', 'Query', 'UpdateItem'] });
+  it('the worker may BatchGetItem, GetItem, PutItem, Query and UpdateItem on the table, and nothing on the indexes', () => {
+    expect(dynamoGrants(stack.functions.worker)).toEqual({ table: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'] });
   });
 
   it('the grants cover every call the store makes, and the store makes none of the forbidden ones', () => {

@@ -3,7 +3,7 @@
  * webhook was verified, SQS down too, and a worker batch with one failing record.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
@@ -69,6 +69,7 @@ describe('webhook when the store fails after verification', () => {
 
   it('parks the verified message on the ingest queue and still answers 200', async () => {
     dynamoMock.on(GetCommand).rejects(Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' }));
+    dynamoMock.on(BatchGetCommand).rejects(Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' }));
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm1' });
     const res = await handler()(signedEvent(), ctx);
     expect(res.statusCode).toBe(200);
@@ -82,6 +83,7 @@ describe('webhook when the store fails after verification', () => {
 
   it('answers 503 with Retry-After (so the provider retries) when parking fails too', async () => {
     dynamoMock.on(GetCommand).rejects(new Error('down'));
+    dynamoMock.on(BatchGetCommand).rejects(new Error('down'));
     sqsMock.on(SendMessageCommand).rejects(new Error('also down'));
     const res = await handler()(signedEvent(), ctx);
     expect(res.statusCode).toBe(503);
@@ -102,6 +104,7 @@ describe('webhook when the store fails after verification', () => {
   it('a failed enqueue after the commit is finished by the next delivery', async () => {
     // First delivery: nothing stored yet; the transaction commits; SQS fails.
     dynamoMock.on(GetCommand).resolves({});
+    dynamoMock.on(BatchGetCommand).resolves({ Responses: {} });
     dynamoMock.on(TransactWriteCommand).resolves({});
     sqsMock.on(SendMessageBatchCommand).rejectsOnce(new Error('throttled')).resolves({ Successful: [], Failed: [] });
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'parked' });
@@ -116,18 +119,27 @@ describe('webhook when the store fails after verification', () => {
     expect(sqsMock).toHaveReceivedCommandTimes(SendMessageCommand, 1);
 
     // Next delivery (provider retry or parked re-ingest): the dedupe record is found with its
-    // follow-ups still pending; they are queued now and the record is marked done.
-    dynamoMock.on(GetCommand, { Key: { PK: dedupe['PK'], SK: 'DEDUPE' } }).resolves({ Item: dedupe });
+    // follow-ups still pending; they are queued now. No write on the webhook's path marks them:
+    // the worker clears them once one of them runs.
+    dynamoMock.on(BatchGetCommand).resolves({ Responses: { [config.tableName]: [dedupe] } });
     dynamoMock.on(UpdateCommand).resolves({});
     expect((await h(signedEvent(), ctx)).statusCode).toBe(200);
     const batches = sqsMock.commandCalls(SendMessageBatchCommand);
     const last = batches.at(-1)!.args[0].input;
     expect(last.QueueUrl).toBe(config.followUpQueueUrl);
-    expect(last.Entries!.map((e) => JSON.parse(e.MessageBody!).kind)).toEqual(['ack', 'sla-check']);
-    expect(dynamoMock).toHaveReceivedCommandWith(UpdateCommand, { Key: { PK: dedupe['PK'], SK: 'DEDUPE' }, UpdateExpression: 'REMOVE pendingJobs' });
+    const queued = last.Entries!.map((e) => JSON.parse(e.MessageBody!));
+    expect(queued.map((j) => j.kind)).toEqual(['ack', 'sla-check']);
+    expect(queued.every((j) => j.origin === dedupe['PK'].slice('DEDUPE#'.length))).toBe(true);
+    expect(dynamoMock).not.toHaveReceivedCommand(UpdateCommand);
     expect(metrics.events.map((e) => e.name)).toContain('DuplicateDeliveries');
     // Still exactly one committed ingest.
     expect(dynamoMock).toHaveReceivedCommandTimes(TransactWriteCommand, 1);
+
+    // The worker runs the ack: the dedupe record's pending follow-ups are cleared then.
+    const rt = createRuntime(config, clients(), { metrics, log: quietLog });
+    const record = { messageId: 'w1', receiptHandle: 'h', body: last.Entries![0]!.MessageBody!, attributes: { ApproximateReceiveCount: '1' }, eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:follow-ups' };
+    await makeWorkerHandler(() => Promise.resolve(rt))({ Records: [record] } as unknown as SQSEvent, ctx);
+    expect(dynamoMock).toHaveReceivedCommandWith(UpdateCommand, { Key: { PK: dedupe['PK'], SK: 'DEDUPE' }, UpdateExpression: 'REMOVE pendingJobs' });
   });
 });
 
@@ -136,6 +148,7 @@ describe('logs', () => {
     dynamoMock.reset();
     sqsMock.reset();
     dynamoMock.on(GetCommand).rejects(new Error('throttled'));
+    dynamoMock.on(BatchGetCommand).rejects(new Error('throttled'));
     sqsMock.on(SendMessageCommand).resolves({ MessageId: 'm1' });
     const lines: string[] = [];
     const capture = (c: string | Uint8Array) => {

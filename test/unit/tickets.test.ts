@@ -63,9 +63,10 @@ describe('planIngest', () => {
     expect(p.write.thread).toEqual({ key: msg.threadKey, channel: 'sms', ticketId: 'T1' });
     expect(p.write.expectedTicketVersion).toBeUndefined();
     expect(p.jobs).toEqual([
-      { job: { kind: 'ack', ticketId: 'T1' }, delaySeconds: 0 },
+      // each carries the dedupe key whose pending follow-ups the worker clears when it runs one
+      { job: { kind: 'ack', ticketId: 'T1', origin: 'twilio#sms#SM1' }, delaySeconds: 0 },
       // an hour's target is checked (one second after it is due) in hops of at most 15 minutes
-      { job: { kind: 'sla-check', ticketId: 'T1', dueAt: '2026-03-01T11:00:01.000Z' }, delaySeconds: 900 },
+      { job: { kind: 'sla-check', ticketId: 'T1', dueAt: '2026-03-01T11:00:01.000Z', origin: 'twilio#sms#SM1' }, delaySeconds: 900 },
     ]);
     expect(p.write.pendingJobs).toEqual(p.jobs);
     expect(p.metrics.map((m) => m.name)).toEqual(['MessagesReceived', 'TicketsCreated']);
@@ -73,7 +74,7 @@ describe('planIngest', () => {
   });
 
   it('appends to the thread ticket with a version guard and no follow-ups', () => {
-    const ctx: IngestContext = { threadTicket: existing(), threadPointer: 'T0', contact: { id: 'C0', identities: [], createdAt: '' } };
+    const ctx: IngestContext = { threadTicket: existing(), threadPointer: 'T0', contactId: 'C0' };
     const p = planIngest(msg, ctx, ids, now, settings);
     expect(p.outcome.newTicket).toBe(false);
     expect(p.write.ticket).toMatchObject({ id: 'T0', messageCount: 3, version: 5, lastMessageAt: now.toISOString() });

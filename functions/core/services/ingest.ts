@@ -21,10 +21,9 @@ export async function ingestMessage(deps: CoreDeps, msg: InboundMessage): Promis
     if (ctx.duplicateOf) {
       deps.metrics.emit([count(METRIC.DuplicateDeliveries, dimsOf(msg))]);
       // The first delivery stored the message but may have died before queueing its follow-ups.
-      if (ctx.duplicateOf.pendingJobs.length > 0) {
-        await deps.jobs.enqueue(ctx.duplicateOf.pendingJobs);
-        await deps.store.markFollowUpsEnqueued(dedupeKey);
-      }
+      // (The worker clears them once one of them runs; until then a redelivery queues them again,
+      // and every follow-up is idempotent.)
+      if (ctx.duplicateOf.pendingJobs.length > 0) await deps.jobs.enqueue(ctx.duplicateOf.pendingJobs);
       return { duplicate: true, ticketId: ctx.duplicateOf.ticketId, messageId: ctx.duplicateOf.messageId, newTicket: false };
     }
     const plan = planIngest(
@@ -46,10 +45,9 @@ export async function ingestMessage(deps: CoreDeps, msg: InboundMessage): Promis
       throw e;
     }
     deps.metrics.emit(plan.metrics);
-    if (plan.jobs.length > 0) {
-      await deps.jobs.enqueue(plan.jobs);
-      await deps.store.markFollowUpsEnqueued(dedupeKey);
-    }
+    // The follow-ups stay on the dedupe record (written in the commit) until the worker runs one of
+    // them, so a crash here loses none; clearing them is the worker's job, not a write on this path.
+    if (plan.jobs.length > 0) await deps.jobs.enqueue(plan.jobs);
     deps.log.info('ingested', {
       provider: msg.provider,
       channel: msg.channel,

@@ -17,6 +17,13 @@ import { actionContext } from './tickets.ts';
 const MAX_ATTEMPTS = 5;
 
 export async function runJob(deps: CoreDeps, job: Job): Promise<void> {
+  await runOne(deps, job);
+  // An ingest's follow-ups reached the queue: clear them from its dedupe record (idempotent; the
+  // record may have expired).
+  if ((job.kind === 'ack' || job.kind === 'sla-check') && job.origin) await deps.store.markFollowUpsEnqueued(job.origin).catch(() => undefined);
+}
+
+async function runOne(deps: CoreDeps, job: Job): Promise<void> {
   switch (job.kind) {
     case 'ingest':
       await ingestMessage(deps, job.message);

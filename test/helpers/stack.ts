@@ -27,7 +27,8 @@ export interface TestStack extends LocalStack {
 export const FIXTURE_SNS_TOPIC = 'arn:aws:sns:eu-west-1:111111111111:example-topic';
 const FIXTURE_CERT_URL = 'https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-a86cb10b4e1f29c941702d737128f7b6.pem';
 
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+/** `dynamoEndpoint` replaces the shared DynamoDB Local's (e.g. a proxy a test can cut). */
+export async function startTestStack(env: Record<string, string> = {}, opts: { dynamoEndpoint?: string } = {}): Promise<TestStack> {
   const providerStub = await startProviderStub();
   const metrics = new RecordingMetrics();
   const id = randomBytes(4).toString('hex');
@@ -48,7 +49,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   };
   const stack = await startLocalStack({
     port: 0,
-    engines: inject('engines'),
+    engines: { ...inject('engines'), ...(opts.dynamoEndpoint ? { dynamoEndpoint: opts.dynamoEndpoint } : {}) },
     tableName: `t-${id}`,
     queuePrefix: `${id}-`,
     bucket: `b-${id}`,

@@ -3,7 +3,7 @@
  * per cold start when deployed. A bad value fails fast with a message naming the variable.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { SCOPES } from './core/auth.ts';
 import { CHANNELS, type Channel } from './core/types.ts';
 import { DEDUPE_TTL_DAYS, QUEUES, TABLE } from './spec.ts';

@@ -9,6 +9,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { ATTACHMENTS, QUEUES, TABLE, WORKER_BATCH_SIZE, WORKER_TIMEOUT_SECONDS } from '../functions/spec.ts';
+import { BUNDLE_ENVIRONMENT, cdkBundling, LAMBDA_ENTRIES } from './bundling.ts';
 import type { LambdaName } from './settings.ts';
 import { SES_INBOUND_PREFIX, type AttachmentStorage } from './storage.ts';
 import type { DataStore } from './data.ts';
@@ -98,16 +99,16 @@ export class Functions extends Construct {
       ATTACHMENTS_BUCKET: props.storage.bucket.bucketName,
       ...(props.snsTopicArns?.length ? { SNS_TOPIC_ARNS: props.snsTopicArns.join(',') } : {}),
       POWERTOOLS_SERVICE_NAME: 'support-webhooks',
-      NODE_OPTIONS: '--enable-source-maps',
+      ...BUNDLE_ENVIRONMENT, // what the bundling choices need (lib/bundling.ts)
       ...(props.publicBaseUrl ? { PUBLIC_BASE_URL: props.publicBaseUrl } : {}),
       ...props.environment,
     };
 
-    const make = (name: string, key: LambdaName, path: string, timeout: Duration, memorySize: number) => {
+    const make = (name: string, key: LambdaName, timeout: Duration, memorySize: number) => {
       const reserved = props.reservedConcurrency?.[key];
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
       const fn = new nodejs.NodejsFunction(this, name, {
-        entry: entry(path),
+        entry: entry(LAMBDA_ENTRIES[key]),
         handler: 'handler',
         runtime: lambda.Runtime.NODEJS_24_X,
         architecture: lambda.Architecture.ARM_64,
@@ -117,23 +118,16 @@ export class Functions extends Construct {
         ...(reserved !== undefined ? { reservedConcurrentExecutions: reserved } : {}),
         logGroup,
         loggingFormat: lambda.LoggingFormat.JSON,
-        bundling: {
-          format: nodejs.OutputFormat.ESM,
-          minify: true,
-          sourceMap: true,
-          target: 'node24',
-          mainFields: ['module', 'main'],
-          // Some dependencies are CommonJS and call require(); give ESM bundles one.
-          banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-        },
+        // The same options bench/bundles.ts measures (lib/bundling.ts).
+        bundling: cdkBundling(),
       });
       this.secret.grantRead(fn);
       return fn;
     };
 
-    this.webhook = make('Webhook', 'webhook', 'webhook/handler.ts', Duration.seconds(10), 512);
-    this.api = make('Api', 'api', 'api/handler.ts', Duration.seconds(10), 512);
-    this.worker = make('Worker', 'worker', 'worker/handler.ts', Duration.seconds(WORKER_TIMEOUT_SECONDS), 512);
+    this.webhook = make('Webhook', 'webhook', Duration.seconds(10), 512);
+    this.api = make('Api', 'api', Duration.seconds(10), 512);
+    this.worker = make('Worker', 'worker', Duration.seconds(WORKER_TIMEOUT_SECONDS), 512);
 
     // Least privilege: each function gets only what its code path uses.
     const table = data.table;

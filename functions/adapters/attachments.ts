@@ -1,7 +1,8 @@
-/** AttachmentStore on S3: email attachments' bytes, short-lived download URLs, SES S3-action mail. */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+/** AttachmentStore on S3: email attachments' bytes (s3-objects.ts), short-lived download URLs, SES S3-action mail. */
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { AttachmentStore } from '../core/ports.ts';
+import { S3ObjectStore } from './s3-objects.ts';
 
 export const DOWNLOAD_URL_TTL_SECONDS = 300;
 
@@ -15,24 +16,13 @@ export function contentDisposition(filename: string | undefined): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-export class S3AttachmentStore implements AttachmentStore {
+/** Presigned GET URLs (the api's part). */
+export class S3DownloadLinks implements Pick<AttachmentStore, 'downloadUrl'> {
   readonly #s3: S3Client;
   readonly #bucket: string;
   constructor(s3: S3Client, bucket: string) {
     this.#s3 = s3;
     this.#bucket = bucket;
-  }
-
-  async put(key: string, body: Uint8Array, contentType: string | undefined): Promise<void> {
-    await this.#s3.send(
-      new PutObjectCommand({
-        Bucket: this.#bucket,
-        Key: key,
-        Body: body,
-        ContentType: contentType ?? 'application/octet-stream',
-        ServerSideEncryption: 'AES256',
-      }),
-    );
   }
 
   downloadUrl(key: string, filename: string | undefined): Promise<string> {
@@ -42,10 +32,23 @@ export class S3AttachmentStore implements AttachmentStore {
       { expiresIn: DOWNLOAD_URL_TTL_SECONDS },
     );
   }
+}
 
-  async getObject(bucket: string, key: string): Promise<Buffer> {
-    const r = await this.#s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    if (!r.Body) throw new Error(`s3://${bucket}/${key} has no body`);
-    return Buffer.from(await r.Body.transformToByteArray());
+/** Both parts, for the local stack and tests (each Lambda wires only its part). */
+export class S3AttachmentStore implements AttachmentStore {
+  readonly #objects: S3ObjectStore;
+  readonly #links: S3DownloadLinks;
+  constructor(s3: S3Client, bucket: string) {
+    this.#objects = new S3ObjectStore(s3, bucket);
+    this.#links = new S3DownloadLinks(s3, bucket);
+  }
+  put(key: string, body: Uint8Array, contentType: string | undefined): Promise<void> {
+    return this.#objects.put(key, body, contentType);
+  }
+  downloadUrl(key: string, filename: string | undefined): Promise<string> {
+    return this.#links.downloadUrl(key, filename);
+  }
+  getObject(bucket: string, key: string): Promise<Buffer> {
+    return this.#objects.getObject(bucket, key);
   }
 }

@@ -3,16 +3,20 @@
  * Message-ID and In-Reply-To/References, so the customer's reply threads back to the ticket.
  */
 import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { outboundMessageId, replySubject } from '../core/email.ts';
 import { PermanentSendError, type SendResult, type Sender } from '../core/ports.ts';
 import type { Message, Ticket } from '../core/types.ts';
+
+let mailComposer: Promise<typeof import('nodemailer/lib/mail-composer').default> | undefined;
+const loadMailComposer = () => (mailComposer ??= import('nodemailer/lib/mail-composer').then((m) => m.default));
 
 /** Build the RFC 5322 message for an outbound email on a ticket. */
 export async function composeReply(ticket: Ticket, message: Message, history: readonly Message[], fromOverride?: string): Promise<Buffer> {
   const ids = history.flatMap((m) => (m.email?.messageId && m.id !== message.id ? [m.email.messageId] : []));
   const lastInbound = [...history].reverse().find((m) => m.direction === 'inbound' && m.email?.messageId);
   const cc = message.automated ? [] : (message.email?.cc ?? ticket.participants ?? []);
+  // Loaded on the first email sent: the worker's other jobs never evaluate nodemailer.
+  const MailComposer = await loadMailComposer();
   const composer = new MailComposer({
     from: fromOverride ?? ticket.inboxAddress,
     to: ticket.customerAddress,

@@ -1,5 +1,5 @@
 /** The REST API, independent of Lambda: route, authenticate, validate, call the core. */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Config } from '../config.ts';
 import { ApiKeyAuthenticator, requireScope, type Scope } from '../core/auth.ts';
 import { ClientError } from '../core/errors.ts';

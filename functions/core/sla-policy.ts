@@ -2,7 +2,7 @@
  * SLA policies (`SLA_POLICIES`): an ordered list, the first policy whose `match` fits the ticket wins.
  * Pure: no I/O.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { CHANNELS, PRIORITIES, type Channel, type Priority } from './types.ts';
 import type { SlaTarget } from './ticket-events.ts';
 

@@ -5,8 +5,9 @@
  */
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
-import { defaultRuntime, type Runtime } from '../app.ts';
+import * as z from 'zod';
+import type { FunctionRuntime } from '../wiring/common.ts';
+import { workerRuntime } from '../wiring/worker.ts';
 import { METRIC, count } from '../core/metrics.ts';
 import { PermanentError, type CoreDeps } from '../core/ports.ts';
 import { runJob } from '../core/services/worker.ts';
@@ -69,7 +70,7 @@ export async function processRecord(deps: CoreDeps, config: Config, record: SQSR
   }
 }
 
-export const makeWorkerHandler = (getRuntime: () => Promise<Runtime>) =>
+export const makeWorkerHandler = (getRuntime: () => Promise<FunctionRuntime>) =>
   middy<SQSEvent, SQSBatchResponse>().handler(async (event) => {
     const rt = await getRuntime();
     const failures: SQSBatchResponse['batchItemFailures'] = [];
@@ -79,4 +80,4 @@ export const makeWorkerHandler = (getRuntime: () => Promise<Runtime>) =>
     return { batchItemFailures: failures };
   });
 
-export const handler = makeWorkerHandler(defaultRuntime);
+export const handler = makeWorkerHandler(workerRuntime);

@@ -9,18 +9,22 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { api, sendSms, startTestStack, uniquePhone, type TestStack } from '../helpers/stack.ts';
 
-/** A TCP proxy to DynamoDB Local that can refuse connections (the store "dies") and come back. */
+/**
+ * A TCP proxy to DynamoDB Local that can drop every connection (the store "dies": each call fails at
+ * once) and come back. It keeps its port while down, so nothing else can take it meanwhile.
+ */
 class StoreProxy {
   #server: Server | undefined;
+  #alive = true;
   readonly #sockets = new Set<Socket>();
   readonly #target: URL;
-  port = 0;
   constructor(target: string) {
     this.#target = new URL(target);
   }
-  async up(): Promise<void> {
-    if (this.#server) return;
+  async start(): Promise<void> {
     this.#server = createServer((client) => {
+      client.on('error', () => undefined);
+      if (!this.#alive) return void client.destroy();
       const upstream = connect(Number(this.#target.port), this.#target.hostname);
       for (const s of [client, upstream]) {
         this.#sockets.add(s);
@@ -29,18 +33,21 @@ class StoreProxy {
       }
       client.pipe(upstream).pipe(client);
     });
-    await new Promise<void>((r) => this.#server!.listen(this.port, '127.0.0.1', () => r()));
-    this.port = (this.#server!.address() as AddressInfo).port;
+    await new Promise<void>((r) => this.#server!.listen(0, '127.0.0.1', () => r()));
   }
-  /** Stop listening and cut every open connection: calls fail at once (connection refused). */
-  async down(): Promise<void> {
-    const server = this.#server;
-    this.#server = undefined;
+  down(): void {
+    this.#alive = false;
     for (const s of this.#sockets) s.destroy();
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  }
+  up(): void {
+    this.#alive = true;
+  }
+  async stop(): Promise<void> {
+    this.down();
+    await new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()));
   }
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://127.0.0.1:${(this.#server!.address() as AddressInfo).port}`;
   }
 }
 
@@ -48,13 +55,13 @@ let stack: TestStack;
 let proxy: StoreProxy;
 beforeAll(async () => {
   proxy = new StoreProxy(inject('engines').dynamoEndpoint);
-  await proxy.up();
+  await proxy.start();
   stack = await startTestStack({ AUTO_ACK_ENABLED: 'false' }, { dynamoEndpoint: proxy.url });
 });
 afterAll(async () => {
-  await proxy?.up();
+  proxy?.up();
   await stack?.stop();
-  await proxy?.down();
+  await proxy?.stop();
 });
 
 describe('the store dies mid-burst', () => {
@@ -64,7 +71,7 @@ describe('the store dies mid-burst', () => {
     const during = senders.slice(10);
     for (const from of before) expect((await sendSms(stack, { from, body: 'before' })).status).toBe(200);
 
-    await proxy.down();
+    proxy.down();
     const outageStart = Date.now();
     const answers = await Promise.all(during.map((from) => sendSms(stack, { from, body: 'during the outage' }).then((r) => r.status)));
     expect(answers.every((s) => s === 200)).toBe(true); // parked, not refused
@@ -72,7 +79,7 @@ describe('the store dies mid-burst', () => {
     expect(parked).toBeGreaterThanOrEqual(during.length);
     await new Promise((r) => setTimeout(r, Math.max(0, 10_000 - (Date.now() - outageStart))));
 
-    await proxy.up();
+    proxy.up();
     const back = Date.now();
     const want = new Set(senders);
     let stored = new Set<string>();

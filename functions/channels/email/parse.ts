@@ -1,7 +1,7 @@
 /** Email parsing with well-kept libraries: postal-mime for MIME, busboy for multipart form posts, html-to-text. */
 import { Readable } from 'node:stream';
-import busboy from 'busboy';
-import PostalMime, { type Address } from 'postal-mime';
+import type busboy from 'busboy';
+import type { Address } from 'postal-mime';
 import { ClientError } from '../../core/errors.ts';
 import { EMAIL_LIMITS, MAX_WEBHOOK_BYTES } from '../../spec.ts';
 
@@ -43,10 +43,18 @@ const flatten = (list: readonly Address[] | undefined): EmailAddress[] =>
 
 const LIMITS = { maxNestingDepth: 50, maxHeadersSize: 512 * 1024 };
 
+// Loaded on first use: only the email routes parse MIME or multipart, so the other providers' cold
+// starts do not evaluate them (bench/bundles.ts measures the difference).
+let postalMime: Promise<typeof import('postal-mime').default> | undefined;
+const loadPostalMime = () => (postalMime ??= import('postal-mime').then((m) => m.default));
+let busboyFactory: Promise<typeof busboy> | undefined;
+const loadBusboy = () => (busboyFactory ??= import('busboy').then((m) => m.default));
+
 /** Parse a raw RFC 5322 message. */
 export async function parseMime(raw: Uint8Array | string): Promise<ParsedEmail> {
   let email;
   try {
+    const PostalMime = await loadPostalMime();
     email = await PostalMime.parse(raw, { attachmentEncoding: 'arraybuffer', ...LIMITS });
   } catch (e) {
     throw new ClientError(400, 'invalid_mime', `The message is not valid MIME: ${(e as Error).message}`.slice(0, 300));
@@ -90,7 +98,8 @@ const tooLarge = (what: string) => new ClientError(413, 'payload_too_large', `Th
  * charset. Every busboy limit is explicit, and hitting any of them is a 413 naming it: busboy
  * would otherwise cut a field or file short (its default field limit is 1 MiB) and carry on.
  */
-export function parseMultipart(body: Buffer, contentType: string): Promise<MultipartForm> {
+export async function parseMultipart(body: Buffer, contentType: string): Promise<MultipartForm> {
+  const busboy = await loadBusboy();
   return new Promise((resolve, reject) => {
     let bb: busboy.Busboy;
     try {

@@ -3,7 +3,7 @@
  * HMAC-SHA256(signing key, timestamp + token); stale timestamps and reused tokens are refused.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EMAIL_LIMITS } from '../../spec.ts';
 import { ClientError } from '../../core/errors.ts';
 import type { HttpRequest } from '../../http.ts';

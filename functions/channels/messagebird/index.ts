@@ -1,6 +1,6 @@
 import type { HttpRequest } from '../../http.ts';
 /** POST /webhooks/messagebird: the (legacy) inbound SMS forward, form-encoded, with MessageBird-Signature-JWT. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientError } from '../../core/errors.ts';
 import { phoneIdentity } from '../../core/phone.ts';
 import type { ChannelEvent } from '../../core/types.ts';

@@ -5,7 +5,7 @@
  * (names, types, error texts), so one event always fits one table item. Message text is the only
  * unbounded field; the webhook service moves long text to the bucket.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Items (changes, messages, statuses, messaging items, delivery mids) one webhook may carry: Meta batches at most 1000. */
 export const MAX_ITEMS_PER_WEBHOOK = 1000;

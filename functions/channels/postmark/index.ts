@@ -1,5 +1,5 @@
 /** POST /webhooks/postmark: inbound JSON, authenticated by basic auth in the configured URL. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientError } from '../../core/errors.ts';
 import type { HttpRequest } from '../../http.ts';
 import { requireBasicAuth } from '../email/auth.ts';

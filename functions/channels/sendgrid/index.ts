@@ -4,7 +4,7 @@
  * security policy (ECDSA P-256 over timestamp + raw body) is required too.
  */
 import { verify } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientError } from '../../core/errors.ts';
 import type { HttpRequest } from '../../http.ts';
 import { requireBasicAuth } from '../email/auth.ts';

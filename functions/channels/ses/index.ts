@@ -5,7 +5,7 @@
  * certificate is fetched. SubscriptionConfirmation is confirmed by fetching SubscribeURL. Mail content
  * is read inline (SNS action) or from S3 (S3 action).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientError } from '../../core/errors.ts';
 import { HttpNotFoundError } from '../../core/ports.ts';
 import type { HttpRequest } from '../../http.ts';

@@ -4,7 +4,7 @@
  * SigningCertURL that must be https, end in .pem and be on an SNS host.
  */
 import { createVerify } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `sns.<region>.amazonaws.com` (or `.com.cn`), the region region-shaped (not, e.g., an S3 bucket host). */
 export const SNS_HOST = /^sns\.[a-z]{2}(-[a-z]+)+-\d\.amazonaws\.com(\.cn)?$/;

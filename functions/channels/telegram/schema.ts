@@ -3,7 +3,7 @@
  * strings copied into events are limited (ids) or clipped (names, types), so one event always fits
  * one table item; message text is left to the webhook service (long text goes to the bucket).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Edits longer than this (characters) are clipped; Telegram messages stop at 4096. */
 export const MAX_EDIT_CHARS = 16 * 1024;

@@ -4,7 +4,7 @@
  * at other key/value boundaries and still verify; strict shapes (a SID is two letters and 32 hex
  * digits, counts are small numbers) make every such re-split fail validation.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** `SM`/`MM` + 32 hex digits (Twilio's message SIDs). */
 export const MESSAGE_SID = /^(SM|MM)[0-9a-f]{32}$/;

@@ -1,6 +1,6 @@
 import type { HttpRequest } from '../../http.ts';
 /** POST /webhooks/vonage: Messages API inbound (SMS, MMS, WhatsApp, Messenger, Viber) and status webhooks. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientError } from '../../core/errors.ts';
 import { phoneIdentity } from '../../core/phone.ts';
 import type { Attachment, Channel, ChannelEvent, Identity, StatusUpdate } from '../../core/types.ts';

@@ -5,7 +5,7 @@ import type { HttpRequest } from '../../http.ts';
  * POST /webhooks/x: x-twitter-webhooks-signature = "sha256=" + base64 HMAC-SHA256(consumer secret, raw body);
  * direct message events, ignoring those our own account sent.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ClientError } from '../../core/errors.ts';
 import type { Attachment, ChannelEvent } from '../../core/types.ts';
 import { hmac, safeEqual } from '../shared/crypto.ts';

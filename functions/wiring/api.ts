@@ -1,0 +1,53 @@
+/**
+ * The api function's wiring. Runs: ticket reads and writes on DynamoDB, delivery jobs on SQS,
+ * presigned attachment URLs (S3 presigner; no S3 calls). Does not run: channel parsers or
+ * verification, senders, parking, retries, outbound fetches.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { S3DownloadLinks } from '../adapters/attachments.ts';
+import { bounded, CLIENT_TIMEOUTS } from '../adapters/client-options.ts';
+import { ApiService } from '../api/service.ts';
+import type { Config } from '../config.ts';
+import type { CoreDeps } from '../core/ports.ts';
+import { commonDeps, notWired, perContainer, type FunctionRuntime } from './common.ts';
+
+export interface ApiClients {
+  readonly dynamo: DynamoDBClient;
+  readonly sqs: SQSClient;
+  /** Only signs URLs (the credentials and region it resolves); never called. */
+  readonly s3: S3Client;
+}
+
+export interface ApiRuntime extends FunctionRuntime {
+  readonly api: ApiService;
+}
+
+export const apiClients = (): ApiClients => ({
+  dynamo: new DynamoDBClient(bounded(CLIENT_TIMEOUTS.dynamo)),
+  sqs: new SQSClient(bounded(CLIENT_TIMEOUTS.sqs)),
+  s3: new S3Client(bounded(CLIENT_TIMEOUTS.s3)),
+});
+
+export function apiDeps(config: Config, clients: ApiClients): CoreDeps {
+  const links = new S3DownloadLinks(clients.s3, config.attachmentsBucket);
+  return {
+    ...commonDeps(config, clients),
+    attachments: {
+      downloadUrl: (key, filename) => links.downloadUrl(key, filename),
+      put: () => Promise.reject(new Error('attachments.put is not wired in the api function')),
+      getObject: () => Promise.reject(new Error('attachments.getObject is not wired in the api function')),
+    },
+    parking: notWired('api', 'parking'),
+    deadLetters: notWired('api', 'deadLetters'),
+    retries: notWired('api', 'retries'),
+    http: notWired('api', 'http'),
+    senders: notWired('api', 'senders'),
+  };
+}
+
+export const apiRuntime: () => Promise<ApiRuntime> = perContainer((config) => {
+  const deps = apiDeps(config, apiClients());
+  return { config, deps, api: new ApiService(deps, config) };
+});

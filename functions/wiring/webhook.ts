@@ -1,0 +1,46 @@
+/**
+ * The webhook function's wiring. Runs: provider verification and parsing (channels), ingest into
+ * DynamoDB, follow-ups and parking on SQS, attachment bytes to S3 and SES S3-action mail from it,
+ * SNS certificate fetches. Does not run: senders (no SES client, no nodemailer), presigned URLs, retries.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { bounded, CLIENT_TIMEOUTS } from '../adapters/client-options.ts';
+import { createHttpFetcher } from '../adapters/http-fetcher.ts';
+import { S3ObjectStore } from '../adapters/s3-objects.ts';
+import { SqsDeadLetters, SqsParkingQueue } from '../adapters/sqs-queue.ts';
+import type { Config } from '../config.ts';
+import type { CoreDeps } from '../core/ports.ts';
+import { commonDeps, notWired, perContainer, type FunctionRuntime } from './common.ts';
+
+export interface WebhookClients {
+  readonly dynamo: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly s3: S3Client;
+}
+
+export const webhookClients = (): WebhookClients => ({
+  dynamo: new DynamoDBClient(bounded(CLIENT_TIMEOUTS.dynamo)),
+  sqs: new SQSClient(bounded(CLIENT_TIMEOUTS.sqs)),
+  s3: new S3Client(bounded(CLIENT_TIMEOUTS.s3)),
+});
+
+export function webhookDeps(config: Config, clients: WebhookClients): CoreDeps {
+  const objects = new S3ObjectStore(clients.s3, config.attachmentsBucket);
+  return {
+    ...commonDeps(config, clients),
+    parking: new SqsParkingQueue(clients.sqs, config.ingestQueueUrl),
+    deadLetters: new SqsDeadLetters(clients.sqs, config.dlqUrls),
+    attachments: {
+      put: (key, body, contentType) => objects.put(key, body, contentType),
+      getObject: (bucket, key) => objects.getObject(bucket, key),
+      downloadUrl: () => Promise.reject(new Error('attachments.downloadUrl is not wired in the webhook function')),
+    },
+    http: createHttpFetcher(config),
+    retries: notWired('webhook', 'retries'),
+    senders: notWired('webhook', 'senders'),
+  };
+}
+
+export const webhookRuntime: () => Promise<FunctionRuntime> = perContainer((config) => ({ config, deps: webhookDeps(config, webhookClients()) }));

@@ -1,0 +1,85 @@
+/**
+ * How the Lambdas are bundled: the one place both CDK (lib/functions.ts, through NodejsFunction) and
+ * bench/bundles.ts (through esbuild's API, with the same flags NodejsFunction passes) read, so the
+ * figures the bench reports are those of the bundles `cdk synth` produces. No aws-cdk-lib import
+ * here: the bench loads this file without CDK.
+ */
+import type { BuildOptions } from 'esbuild';
+import type { BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LambdaName } from './settings.ts';
+
+/** Each function's entry, relative to functions/. */
+export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, string>> = {
+  webhook: 'webhook/handler.ts',
+  api: 'api/handler.ts',
+  worker: 'worker/handler.ts',
+};
+
+/**
+ * The choices, each measured with `node bench/bundles.ts` (module-init medians of 7 fresh processes,
+ * 2-core machine; see the figures in bench/bundles.ts's header):
+ * - format ESM, target node24: the runtime's own module system; no down-levelling.
+ * - minify: smaller files parse faster.
+ * - externalModules []: the AWS SDK v3 is bundled and tree-shaken, not loaded from the runtime's
+ *   copy (whole CommonJS packages resolved file by file). Bundled is larger (+530 KB on the api)
+ *   but starts faster: api 119 -> 102 ms, worker 115 -> 94 ms, webhook 141 -> 131 ms; it also pins
+ *   the SDK version we test with.
+ * - no source maps: `--enable-source-maps` cost 25-40 ms of init (webhook 128 -> 152 ms, api
+ *   102 -> 142 ms); stack traces then name minified functions, but every error we log carries its
+ *   message and our ids.
+ * - keepNames off: +5 % size and ~4 ms init for readable function names only.
+ * - mainFields module,main: prefer ESM builds so tree-shaking works across dependencies.
+ */
+export const BUNDLING = {
+  format: 'esm',
+  target: 'node24',
+  minify: true,
+  sourceMap: false,
+  keepNames: false,
+  externalModules: [] as string[],
+  mainFields: ['module', 'main'],
+  // Some dependencies are CommonJS and call require(); give ESM bundles one.
+  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+} as const;
+
+/** Extra environment for every function (only what the bundling choices above need). */
+export const BUNDLE_ENVIRONMENT: Readonly<Record<string, string>> = BUNDLING.sourceMap ? { NODE_OPTIONS: '--enable-source-maps' } : {};
+
+/** The NodejsFunction `bundling` props. */
+export function cdkBundling(): BundlingOptions {
+  return {
+    format: BUNDLING.format as OutputFormat,
+    target: BUNDLING.target,
+    minify: BUNDLING.minify,
+    sourceMap: BUNDLING.sourceMap,
+    keepNames: BUNDLING.keepNames,
+    externalModules: [...BUNDLING.externalModules],
+    mainFields: [...BUNDLING.mainFields],
+    banner: BUNDLING.banner,
+  };
+}
+
+/**
+ * The same build through esbuild's API: exactly the flags NodejsFunction passes for cdkBundling()
+ * (aws-cdk-lib/aws-lambda-nodejs Bundling.buildEsbuildArgs: --bundle --target --platform=node
+ * --format --outfile --minify [--sourcemap] --external:… [--keep-names] --banner:js --main-fields).
+ * `overrides` lets the bench try alternatives without touching what CDK builds.
+ */
+export function esbuildOptions(entryPoint: string, outfile: string, overrides: Partial<typeof BUNDLING> = {}): BuildOptions {
+  const b = { ...BUNDLING, ...overrides };
+  return {
+    entryPoints: [entryPoint],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: b.target,
+    format: b.format,
+    minify: b.minify,
+    ...(b.sourceMap ? { sourcemap: true } : {}),
+    external: [...b.externalModules],
+    ...(b.keepNames ? { keepNames: true } : {}),
+    banner: { js: b.banner },
+    mainFields: [...b.mainFields],
+    logLevel: 'silent',
+  };
+}

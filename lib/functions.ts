@@ -171,8 +171,7 @@ export class Functions extends Construct {
           'Enable it with -c sesIdentities=example.com (domains or addresses of this account and region) or -c sesIdentityArns=arn:aws:ses:<region>:<account>:identity/example.com.',
       );
     }
-    bucket.grantRead(this.worker, `${SES_INBOUND_PREFIX}*`); // parked SES S3-action mail is re-read by the worker
-    bucket.grantPut(this.worker, `${ATTACHMENTS.prefix}*`);
+    // No S3 for the worker: parked messages are already normalized, their bytes already stored.
     for (const q of [queues.followUp.queue, queues.ingest.queue]) {
       this.worker.addEventSource(new SqsEventSource(q, { batchSize: WORKER_BATCH_SIZE, reportBatchItemFailures: true }));
     }

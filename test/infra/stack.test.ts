@@ -180,6 +180,8 @@ describe('attachments bucket', () => {
     expect(on(webhook, '/inbound/*')).toEqual(expect.arrayContaining(['s3:GetObject*']));
     expect(on(apiFn, '/attachments/*')).toEqual(expect.arrayContaining(['s3:GetObject*']));
     expect(on(apiFn, '/attachments/*')).not.toContain('s3:PutObject');
+    // The worker never touches the bucket: parked messages are normalized, their bytes already stored.
+    expect(JSON.stringify(worker.map((x) => x.Action))).not.toContain('s3:');
     for (const s of [webhook, apiFn, worker]) expect(JSON.stringify(s.map((x) => x.Action))).not.toContain('ses:');
   });
 });

@@ -24,7 +24,7 @@ import { ClientError } from '../../functions/core/errors.ts';
 import { CHANNELS, type ChannelEvent } from '../../functions/core/types.ts';
 import type { HttpRequest } from '../../functions/http.ts';
 import { INLINE_BODY_LIMIT_BYTES, MAX_WEBHOOK_BYTES } from '../../functions/spec.ts';
-import { fakeIo } from './fixtures.ts';
+import { fakeIo, request } from './fixtures.ts';
 
 // ---------------------------------------------------------------- run parameters
 
@@ -308,18 +308,11 @@ export const encodeForm = (pairs: FormPairs, garbage = ''): string => new URLSea
 
 // ---------------------------------------------------------------- signed requests
 
-export function httpRequest(method: string, path: string, body: string | Buffer, headers: Record<string, string> = {}, rawQuery = ''): HttpRequest {
-  return {
-    method,
-    path,
-    rawQuery,
-    headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
-    body: Buffer.isBuffer(body) ? body : Buffer.from(body, 'utf8'),
-    pathParams: {},
-    query: new URLSearchParams(rawQuery),
-    requestId: 'fuzz',
-  };
-}
+/** A request as the gateway builds it (test/helpers/fixtures.ts), tagged as a fuzz request. */
+export const httpRequest = (method: string, path: string, body: string | Buffer, headers: Record<string, string> = {}, rawQuery = ''): HttpRequest => ({
+  ...request(method, path, body, headers, rawQuery),
+  requestId: 'fuzz',
+});
 
 const sha256Hex = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const basic = (userPass: string) => `Basic ${Buffer.from(userPass).toString('base64')}`;

@@ -8,15 +8,13 @@ import { EMAIL_LIMITS } from '../../spec.ts';
 
 export const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
+import { clip } from '../shared/text.ts';
+
 /** Lone surrogates become U+FFFD, so everything stored is readable UTF-8. */
 export const wellFormed = (s: string): string => s.toWellFormed();
 
 /** At most `max` UTF-16 units, never splitting a surrogate pair; well-formed. */
-export function cut(s: string, max: number): string {
-  if (s.length <= max) return wellFormed(s);
-  const end = /[\uD800-\uDBFF]/.test(s[max - 1] ?? '') ? max - 1 : max;
-  return wellFormed(s.slice(0, end));
-}
+export const cut = clip;
 
 /** C0/C1 controls and bidi overrides, which make names lie about what they are (e.g. "exe.txt"). */
 const UNSAFE_IN_NAMES = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;

@@ -6,6 +6,7 @@
  * unbounded field; the webhook service moves long text to the bucket.
  */
 import * as z from 'zod';
+import { clip } from '../shared/text.ts';
 
 /** Items (changes, messages, statuses, messaging items, delivery mids) one webhook may carry: Meta batches at most 1000. */
 export const MAX_ITEMS_PER_WEBHOOK = 1000;
@@ -16,12 +17,6 @@ export const MAX_URL_CHARS = 4096;
 /** Edits longer than this (characters) are clipped; Messenger and Instagram messages stop at 2000. */
 export const MAX_EDIT_CHARS = 16 * 1024;
 
-/** Cut a string to at most `n` UTF-16 units without splitting a surrogate pair. */
-export function clip(s: string, n: number): string {
-  if (s.length <= n) return s;
-  const end = s.charCodeAt(n - 1) >= 0xd800 && s.charCodeAt(n - 1) <= 0xdbff ? n - 1 : n;
-  return s.slice(0, end);
-}
 
 /** A string copied into events for display: clipped, never a reason to drop the item. */
 const shown = (n = 256) => z.string().transform((s) => clip(s, n));

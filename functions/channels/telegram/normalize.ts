@@ -2,7 +2,8 @@
 import { ClientError } from '../../core/errors.ts';
 import type { Attachment, ChannelEvent } from '../../core/types.ts';
 import { isoFromEpoch, zodDetails } from '../shared/http.ts';
-import { clip, MAX_EDIT_CHARS, TelegramMessageSchema, TelegramUpdateSchema } from './schema.ts';
+import { clip } from '../shared/text.ts';
+import { MAX_EDIT_CHARS, TelegramMessageSchema, TelegramUpdateSchema } from './schema.ts';
 import type { z } from 'zod';
 
 const PROVIDER = 'telegram';

@@ -4,16 +4,11 @@
  * one table item; message text is left to the webhook service (long text goes to the bucket).
  */
 import * as z from 'zod';
+import { clip } from '../shared/text.ts';
 
 /** Edits longer than this (characters) are clipped; Telegram messages stop at 4096. */
 export const MAX_EDIT_CHARS = 16 * 1024;
 
-/** Cut a string to at most `n` UTF-16 units without splitting a surrogate pair. */
-export function clip(s: string, n: number): string {
-  if (s.length <= n) return s;
-  const end = s.charCodeAt(n - 1) >= 0xd800 && s.charCodeAt(n - 1) <= 0xdbff ? n - 1 : n;
-  return s.slice(0, end);
-}
 const shown = (n = 256) => z.string().transform((s) => clip(s, n));
 
 const user = z.object({ id: z.number().int(), first_name: shown().optional(), last_name: shown().optional(), username: shown().optional(), is_bot: z.boolean().optional() }).loose();

@@ -1,6 +1,7 @@
 import type { HttpRequest } from '../../http.ts';
 /** POST /webhooks/vonage: Messages API inbound (SMS, MMS, WhatsApp, Messenger, Viber) and status webhooks. */
 import * as z from 'zod';
+import { clip } from '../shared/text.ts';
 import { ClientError } from '../../core/errors.ts';
 import { phoneIdentity } from '../../core/phone.ts';
 import type { Attachment, Channel, ChannelEvent, Identity, StatusUpdate } from '../../core/types.ts';
@@ -10,12 +11,6 @@ import { verifyVonageRequest } from './verify.ts';
 
 const PROVIDER = 'vonage';
 
-/** Cut a string to at most `n` UTF-16 units without splitting a surrogate pair. */
-function clip(s: string, n: number): string {
-  if (s.length <= n) return s;
-  const end = s.charCodeAt(n - 1) >= 0xd800 && s.charCodeAt(n - 1) <= 0xdbff ? n - 1 : n;
-  return s.slice(0, end);
-}
 /** Strings copied into events are limited (ids, URLs) or clipped (names, errors) so an event fits one item. */
 const shown = (n = 256) => z.string().transform((s) => clip(s, n));
 const address = z.string().min(1).max(128).refine((s) => s.trim().length > 0, 'must not be blank');

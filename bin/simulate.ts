@@ -1,31 +1,17 @@
 /**
- * Send correctly signed provider webhooks to the local stack (or any deployment).
+ * Correctly signed provider webhooks: one builder and one signer per provider, used by the
+ * simulator's command line (bin/simulate-cli.ts) and by the tests.
  *
+ *   npm run simulate -- --help                                      (every option, with an example)
  *   npm run simulate -- twilio --from +15551230000 --body "My order is late"
- *   npm run simulate -- meta --channel whatsapp --from 447700900123 --body "Hi"
- *   npm run simulate -- meta --channel messenger --from PSID123 --body "Hi"
- *   npm run simulate -- meta --status delivered --id wamid.ABC      (a WhatsApp status callback)
- *   npm run simulate -- meta --handshake                            (GET hub.challenge)
- *   npm run simulate -- telegram --from 123456 --body "Hi"  |  telegram --edit --id 7 --from 123456 --body "fixed"
- *   npm run simulate -- x --from 2244994945 --body "Hi"     |  x --crc
- *   npm run simulate -- vonage --channel sms --from 447700900001 --body "Hi"
- *   npm run simulate -- messagebird --from 31612345678 --body "Hi"
- *   npm run simulate -- postmark --from "Ada <ada@customer.example>" --subject "Late order" --body "Where is it?"
- *   npm run simulate -- mailgun|sendgrid|ses ... [--id <Message-ID>] [--in-reply-to <Message-ID>] [--auto-reply]
- *   npm run simulate -- ses --subscribe                           (an SNS SubscriptionConfirmation)
  *
- * Common options: --to, --id (provider message id; resend one to see dedupe), --name, --url <base URL
- * to post to> (default http://localhost:$PORT), --public-base-url <URL signatures are computed for>,
- * --bad-signature. Secrets come from the same env vars as the server, else the local defaults.
+ * Secrets come from the same env vars as the server, else the local defaults.
  */
 import { createHash, createHmac, createSign, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { metaSignature } from '../functions/channels/meta/verify.ts';
 import { signHmacJwt } from '../functions/channels/shared/jwt.ts';
 import { expectedTwilioSignature } from '../functions/channels/twilio/verify.ts';
 import { xSignature } from '../functions/channels/x/index.ts';
-import { LOCAL_DEFAULTS } from '../functions/config.ts';
 
 export interface SignedRequest {
   readonly method: 'GET' | 'POST';
@@ -236,6 +222,10 @@ export interface EmailSimOptions {
   readonly attachments?: ReadonlyArray<{ filename: string; content: string; contentType?: string }> | undefined;
 }
 
+/** A Message-ID without its angle brackets: `<a@b>` and `a@b` name the same message. */
+export const bareMessageId = (id: string): string => id.trim().replace(/^<\s*/, '').replace(/\s*>$/, '');
+const bracketed = (id: string): string => `<${bareMessageId(id)}>`;
+
 export const newEmailMessageId = (domain = 'customer.example'): string => `${randomBytes(8).toString('hex')}@${domain}`;
 
 /** A raw RFC 5322 message (built with nodemailer's composer). */
@@ -248,9 +238,9 @@ export async function rawEmail(o: EmailSimOptions): Promise<string> {
     subject: o.subject,
     text: o.text,
     ...(o.html ? { html: o.html } : {}),
-    messageId: `<${o.messageId ?? newEmailMessageId()}>`,
-    ...(o.inReplyTo ? { inReplyTo: `<${o.inReplyTo}>` } : {}),
-    ...(o.references?.length ? { references: o.references.map((r) => `<${r}>`) } : {}),
+    messageId: bracketed(o.messageId ?? newEmailMessageId()),
+    ...(o.inReplyTo ? { inReplyTo: bracketed(o.inReplyTo) } : {}),
+    ...(o.references?.length ? { references: o.references.map(bracketed) } : {}),
     ...(o.headers ? { headers: { ...o.headers } } : {}),
     ...(o.attachments ? { attachments: o.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType ?? 'text/plain' })) } : {}),
   });
@@ -284,13 +274,13 @@ export function signedMailgun(signingKey: string, o: EmailSimOptions, opts: { ba
     To: o.to,
     subject: o.subject,
     'body-plain': o.text,
-    'Message-Id': `<${o.messageId ?? newEmailMessageId()}>`,
+    'Message-Id': bracketed(o.messageId ?? newEmailMessageId()),
     timestamp,
     token,
     signature,
   });
-  if (o.inReplyTo) f.set('In-Reply-To', `<${o.inReplyTo}>`);
-  if (o.references?.length) f.set('References', o.references.map((r) => `<${r}>`).join(' '));
+  if (o.inReplyTo) f.set('In-Reply-To', bracketed(o.inReplyTo));
+  if (o.references?.length) f.set('References', o.references.map(bracketed).join(' '));
   if (o.cc?.length) f.set('Cc', o.cc.join(', '));
   if (o.headers) f.set('message-headers', JSON.stringify(Object.entries(o.headers)));
   return { method: 'POST', path: '/webhooks/mailgun', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: f.toString() };
@@ -301,9 +291,9 @@ export function signedPostmark(userPass: string, o: EmailSimOptions, bad = false
   const email = (a: string) => a.replace(/^.*<|>.*$/g, '');
   const name = (a: string) => (a.includes('<') ? a.slice(0, a.indexOf('<')).trim().replace(/^"|"$/g, '') : '');
   const headers = [
-    { Name: 'Message-ID', Value: `<${o.messageId ?? newEmailMessageId()}>` },
-    ...(o.inReplyTo ? [{ Name: 'In-Reply-To', Value: `<${o.inReplyTo}>` }] : []),
-    ...(o.references?.length ? [{ Name: 'References', Value: o.references.map((r) => `<${r}>`).join(' ') }] : []),
+    { Name: 'Message-ID', Value: bracketed(o.messageId ?? newEmailMessageId()) },
+    ...(o.inReplyTo ? [{ Name: 'In-Reply-To', Value: bracketed(o.inReplyTo) }] : []),
+    ...(o.references?.length ? [{ Name: 'References', Value: o.references.map(bracketed).join(' ') }] : []),
     ...Object.entries(o.headers ?? {}).map(([Name, Value]) => ({ Name, Value })),
   ];
   const body = {
@@ -393,127 +383,10 @@ export async function postTwilio(args: { baseUrl: string; publicBaseUrl?: string
   return send(args.baseUrl, signedTwilio(args.publicBaseUrl ?? args.baseUrl, args.token, args.form, args.badSignature));
 }
 
-const secret = (name: keyof typeof LOCAL_DEFAULTS): string => process.env[name] ?? LOCAL_DEFAULTS[name];
-
-async function main(): Promise<void> {
-  const [provider, ...rest] = process.argv.slice(2);
-  const { values: v } = parseArgs({
-    args: rest,
-    options: {
-      from: { type: 'string' },
-      to: { type: 'string' },
-      body: { type: 'string', default: 'Hello, I need help with my order.' },
-      id: { type: 'string' },
-      sid: { type: 'string' },
-      channel: { type: 'string' },
-      name: { type: 'string' },
-      whatsapp: { type: 'boolean', default: false },
-      media: { type: 'string', multiple: true },
-      status: { type: 'string' },
-      edit: { type: 'boolean', default: false },
-      handshake: { type: 'boolean', default: false },
-      crc: { type: 'boolean', default: false },
-      url: { type: 'string' },
-      'public-base-url': { type: 'string' },
-      token: { type: 'string' },
-      'bad-signature': { type: 'boolean', default: false },
-      subject: { type: 'string' },
-      'in-reply-to': { type: 'string' },
-      'auto-reply': { type: 'boolean', default: false },
-      subscribe: { type: 'boolean', default: false },
-    },
-  });
-  const baseUrl = v.url ?? `http://localhost:${process.env['PORT'] ?? 3000}`;
-  const publicBase = v['public-base-url'] ?? process.env['PUBLIC_BASE_URL'] ?? baseUrl;
-  const bad = v['bad-signature'];
-  let req: SignedRequest;
-  switch (provider) {
-    case 'twilio':
-      req = signedTwilio(
-        publicBase,
-        v.token ?? secret('TWILIO_AUTH_TOKEN'),
-        twilioForm({ from: v.from ?? '+15551230000', to: v.to ?? '+15550001111', body: v.body, sid: v.sid ?? v.id, whatsapp: v.whatsapp, media: v.media, profileName: v.name }),
-        bad,
-      );
-      break;
-    case 'meta': {
-      if (v.handshake) {
-        req = { method: 'GET', path: '/webhooks/meta', query: `hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token=${encodeURIComponent(bad ? 'wrong' : secret('META_VERIFY_TOKEN'))}`, headers: {}, body: '' };
-        break;
-      }
-      const channel = (v.channel ?? 'whatsapp') as 'whatsapp' | 'messenger' | 'instagram';
-      const to = v.to ?? (channel === 'whatsapp' ? '15550001111' : '1234567890');
-      const payload = v.status
-        ? metaStatusPayload({ id: v.id ?? 'wamid.unknown', status: v.status, to })
-        : metaMessagePayload({ channel, from: v.from ?? (channel === 'whatsapp' ? '15551230000' : '5678'), to, body: v.body, ...(v.id ? { id: v.id } : {}), ...(v.name ? { name: v.name } : {}) });
-      req = signedMeta(v.token ?? secret('META_APP_SECRET'), payload, bad);
-      break;
-    }
-    case 'telegram':
-      req = signedTelegram(
-        v.token ?? secret('TELEGRAM_SECRET_TOKEN'),
-        telegramPayload({ from: v.from ?? '123456789', body: v.body, edit: v.edit, ...(v.id ? { messageId: Number(v.id) } : {}), ...(v.name ? { name: v.name } : {}) }),
-        bad,
-      );
-      break;
-    case 'x':
-      if (v.crc) {
-        req = { method: 'GET', path: '/webhooks/x', query: 'crc_token=simulated-crc-token', headers: {}, body: '' };
-        break;
-      }
-      req = signedX(v.token ?? secret('X_CONSUMER_SECRET'), xPayload({ from: v.from ?? '2244994945', to: v.to ?? '1111111111', body: v.body, ...(v.id ? { id: v.id } : {}), ...(v.name ? { name: v.name } : {}) }), bad);
-      break;
-    case 'vonage':
-      req = signedVonage(
-        v.token ?? secret('VONAGE_SIGNATURE_SECRET'),
-        v.status
-          ? { message_uuid: v.id ?? randomUUID(), status: v.status, timestamp: new Date().toISOString() }
-          : vonagePayload({ channel: v.channel ?? 'sms', from: v.from ?? '447700900001', to: v.to ?? '447700900000', body: v.body, ...(v.id ? { id: v.id } : {}), ...(v.name ? { name: v.name } : {}) }),
-        { bad },
-      );
-      break;
-    case 'messagebird':
-      req = signedMessageBird(v.token ?? secret('MESSAGEBIRD_SIGNING_KEY'), publicBase, messageBirdForm({ from: v.from ?? '31612345678', to: v.to ?? '3197010260000', body: v.body, ...(v.id ? { id: v.id } : {}) }), { bad });
-      break;
-    case 'sendgrid':
-    case 'mailgun':
-    case 'postmark':
-    case 'ses': {
-      const mail: EmailSimOptions = {
-        from: v.from ?? 'Ada Customer <ada@customer.example>',
-        to: v.to ?? 'help@support.example',
-        subject: v.subject ?? 'My order has not arrived',
-        text: v.body,
-        ...(v.id ? { messageId: v.id } : {}),
-        ...(v['in-reply-to'] ? { inReplyTo: v['in-reply-to'] } : {}),
-        ...(v['auto-reply'] ? { headers: { 'Auto-Submitted': 'auto-replied' } } : {}),
-      };
-      if (provider === 'sendgrid') req = signedSendGrid(v.token ?? secret('SENDGRID_BASIC_AUTH'), await rawEmail(mail), { from: mail.from, to: mail.to }, bad);
-      else if (provider === 'mailgun') req = signedMailgun(v.token ?? secret('MAILGUN_SIGNING_KEY'), mail, { bad });
-      else if (provider === 'postmark') req = signedPostmark(v.token ?? secret('POSTMARK_BASIC_AUTH'), mail, bad);
-      else {
-        const { LOCAL_SNS_KEY_FILE, LOCAL_SNS_TOPIC_ARN } = await import('./local-stack.ts');
-        req = signedSes(readFileSync(LOCAL_SNS_KEY_FILE, 'utf8'), await rawEmail(mail), {
-          topicArn: process.env['SNS_TOPIC_ARNS']?.split(',')[0] ?? LOCAL_SNS_TOPIC_ARN,
-          recipient: mail.to,
-          ...(bad ? { certUrl: 'https://sns.us-east-1.amazonaws.com.evil.example/cert.pem' } : {}),
-          ...(v.subscribe ? { type: 'SubscriptionConfirmation' as const } : {}),
-        });
-      }
-      break;
-    }
-    default:
-      console.error('usage: npm run simulate -- <twilio|meta|telegram|x|vonage|messagebird|sendgrid|mailgun|postmark|ses> [options]  (see bin/simulate.ts)');
-      process.exit(2);
-  }
-  const r = await send(baseUrl, req);
-  console.log(`${req.method} ${baseUrl}${req.path}${req.query ? `?${req.query}` : ''} -> ${r.status} ${r.body}`);
-  if (r.status >= 300) process.exit(1);
-}
-
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((e: unknown) => {
-    console.error(e instanceof Error ? e.message : e);
-    process.exit(1);
+  // The command line (options, help, signing URL, outcome) lives in simulate-cli.ts.
+  // Not awaited at top level: simulate-cli.ts imports this module back.
+  void import('./simulate-cli.ts').then(async ({ main }) => {
+    process.exitCode = await main(process.argv.slice(2));
   });
 }

@@ -82,6 +82,18 @@ function jsonBody(req: HttpRequest): unknown {
   }
 }
 
+/** The ticket version a write is conditional on (`If-Match: "3"`, weak tags accepted), if any. */
+function ifMatchVersion(req: HttpRequest): number | undefined {
+  const ifMatch = req.headers['if-match'];
+  if (ifMatch === undefined) return undefined;
+  const version = Number(ifMatch.trim().replace(/^W\//, '').replaceAll('"', ''));
+  if (!Number.isInteger(version) || version < 1) throw new ClientError(400, 'invalid_if_match', 'If-Match must be the ticket version as its ETag gives it, e.g. "3".');
+  return version;
+}
+
+/** The ticket's version as an entity tag, for If-Match on the next write. */
+const etag = (version: number) => ({ etag: `"${version}"` });
+
 function ticketId(req: HttpRequest): string {
   const id = req.pathParams['id'] ?? '';
   if (!ULID.test(id)) throw new ClientError(404, 'not_found', `No ticket with id "${id.slice(0, 64)}".`);
@@ -147,23 +159,15 @@ export class ApiService {
             return { ...v, attachments, fullTextUrl, ...(v.email ? { email: { ...v.email, htmlUrl } } : {}) };
           }),
         );
-        return json(200, { ticket: ticketDetailView(ticket), messages: views });
+        return json(200, { ticket: ticketDetailView(ticket), messages: views }, etag(ticket.version));
       }
 
       case 'PATCH /v1/tickets/{id}': {
         const keyName = this.#authorize(req, 'tickets:write');
         const id = ticketId(withParams);
         const body = parse(PatchSchema, jsonBody(req), 'invalid_body', 'The body');
-        const ifMatch = req.headers['if-match'];
-        let version: number | undefined;
-        if (ifMatch !== undefined) {
-          version = Number(ifMatch.replace(/^W\//, '').replaceAll('"', ''));
-          if (!Number.isInteger(version) || version < 1) {
-            throw new ClientError(400, 'invalid_if_match', 'If-Match must be the ticket version, e.g. "3".');
-          }
-        }
-        const t = await patchTicket(deps, id, body, `api:${keyName}`, version);
-        return json(200, { ticket: ticketView(t) });
+        const t = await patchTicket(deps, id, body, `api:${keyName}`, ifMatchVersion(req));
+        return json(200, { ticket: ticketView(t) }, etag(t.version));
       }
 
       case 'POST /v1/tickets/{id}/replies': {
@@ -174,7 +178,7 @@ export class ApiService {
         if (key !== undefined && !/^[\x21-\x7e]{1,128}$/.test(key)) {
           throw new ClientError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1-128 printable ASCII characters.');
         }
-        const r = await replyToTicket(deps, id, body, agentActor(body.author, keyName), key);
+        const r = await replyToTicket(deps, id, body, agentActor(body.author, keyName), key, ifMatchVersion(req));
         return json(r.replayed ? 200 : 201, { message: messageView(r.message) }, r.replayed ? { 'idempotent-replayed': 'true' } : {});
       }
 
@@ -182,7 +186,7 @@ export class ApiService {
         const keyName = this.#authorize(req, 'tickets:write');
         const id = ticketId(withParams);
         const body = parse(ReplySchema, jsonBody(req), 'invalid_body', 'The body');
-        const note = await addNote(deps, id, body, agentActor(body.author, keyName));
+        const note = await addNote(deps, id, body, agentActor(body.author, keyName), ifMatchVersion(req));
         return json(201, { message: messageView(note) });
       }
 

@@ -146,4 +146,24 @@ describe('REST API', () => {
     expect(stale.status).toBe(412);
     expect((await api(stack, 'GET', `/v1/tickets/${t.id}`)).json.ticket.priority).toBe('high');
   });
+
+  it('reads carry an ETag; replies and notes honour If-Match too (412 when stale, 400 when malformed)', async () => {
+    const from = uniquePhone();
+    await sendSms(stack, { from });
+    const t = (await api(stack, 'GET', '/v1/tickets?limit=100')).json.tickets.find((x: any) => x.customerAddress === from);
+    // (this stack sends no acknowledgement, so nothing else changes the ticket meanwhile)
+    const read = await api(stack, 'GET', `/v1/tickets/${t.id}`);
+    const tag = read.headers.get('etag')!;
+    expect(tag).toBe(`"${read.json.ticket.version}"`);
+    const note = await api(stack, 'POST', `/v1/tickets/${t.id}/notes`, { text: 'checking' }, { 'if-match': tag });
+    expect(note.status).toBe(201);
+    // the note moved the version on: the old tag is stale now, for a reply as for a note
+    expect((await api(stack, 'POST', `/v1/tickets/${t.id}/replies`, { text: 'hello' }, { 'if-match': tag })).status).toBe(412);
+    expect((await api(stack, 'POST', `/v1/tickets/${t.id}/notes`, { text: 'again' }, { 'if-match': tag })).status).toBe(412);
+    expect((await api(stack, 'POST', `/v1/tickets/${t.id}/notes`, { text: 'again' }, { 'if-match': 'yesterday' })).status).toBe(400);
+    const fresh = (await api(stack, 'GET', `/v1/tickets/${t.id}`)).headers.get('etag')!;
+    const patched = await api(stack, 'PATCH', `/v1/tickets/${t.id}`, { priority: 'urgent' }, { 'if-match': fresh });
+    expect(patched.status).toBe(200);
+    expect(patched.headers.get('etag')).toBe(`"${patched.json.ticket.version}"`);
+  });
 });

@@ -49,6 +49,7 @@ export async function replyToTicket(
   input: { text: string; author?: string | undefined },
   actor: Actor,
   idempotencyKey: string | undefined,
+  ifVersion?: number,
 ): Promise<{ message: Message; replayed: boolean }> {
   const idemKey = idempotencyKey ? `${ticketId}#${idempotencyKey}` : undefined;
   const requestHash = createHash('sha256').update(JSON.stringify([input.text, input.author ?? null])).digest('hex');
@@ -68,6 +69,7 @@ export async function replyToTicket(
       }
     }
     const ticket = await getTicketOr404(deps, ticketId);
+    checkVersion(ticket, ifVersion);
     const plan = planReply(ticket, input, actor, deps.ids.newId(), deps.ids.token(), actionContext(deps));
     try {
       await deps.store.appendMessage({
@@ -78,6 +80,7 @@ export async function replyToTicket(
         change: plan.change,
       });
     } catch (e) {
+      if (e instanceof ConflictError && ifVersion !== undefined) throw staleVersion();
       if ((e instanceof ConflictError || e instanceof DuplicateError) && attempt < MAX_ATTEMPTS) {
         await sleep(Math.random() * 20 * attempt);
         continue;
@@ -89,6 +92,15 @@ export async function replyToTicket(
     return { message: plan.message, replayed: false };
   }
 }
+
+/** An If-Match that names another version than the stored one: 412. */
+function checkVersion(ticket: Ticket, ifVersion: number | undefined): void {
+  if (ifVersion !== undefined && ticket.version !== ifVersion) {
+    throw new ClientError(412, 'version_mismatch', `The ticket is at version ${ticket.version}, not ${ifVersion}; read it again.`);
+  }
+}
+
+const staleVersion = () => new ClientError(412, 'version_mismatch', 'The ticket changed; read it again.');
 
 /** What the agent-action planners need from the deps. */
 export const actionContext = (deps: CoreDeps) => ({ now: deps.clock.now(), newId: () => deps.ids.newId(), settings: deps.settings });
@@ -104,9 +116,10 @@ async function replay(deps: CoreDeps, ticketId: string, messageId: string): Prom
   return { message, replayed: true };
 }
 
-export async function addNote(deps: CoreDeps, ticketId: string, input: { text: string; author?: string | undefined }, actor: Actor): Promise<Message> {
+export async function addNote(deps: CoreDeps, ticketId: string, input: { text: string; author?: string | undefined }, actor: Actor, ifVersion?: number): Promise<Message> {
   for (let attempt = 1; ; attempt++) {
     const ticket = await getTicketOr404(deps, ticketId);
+    checkVersion(ticket, ifVersion);
     const plan = planNote(ticket, input, actor, deps.ids.newId(), actionContext(deps));
     try {
       await deps.store.appendMessage({ ticket: plan.ticket, expectedVersion: ticket.version, message: plan.message, change: plan.change });
@@ -114,6 +127,7 @@ export async function addNote(deps: CoreDeps, ticketId: string, input: { text: s
       await deps.jobs.enqueue(plan.jobs);
       return plan.message;
     } catch (e) {
+      if (e instanceof ConflictError && ifVersion !== undefined) throw staleVersion();
       if (e instanceof ConflictError && attempt < MAX_ATTEMPTS) {
         await sleep(Math.random() * 20 * attempt);
         continue;
@@ -126,9 +140,7 @@ export async function addNote(deps: CoreDeps, ticketId: string, input: { text: s
 export async function patchTicket(deps: CoreDeps, ticketId: string, patch: TicketPatch, actor: Actor, ifVersion?: number): Promise<Ticket> {
   for (let attempt = 1; ; attempt++) {
     const ticket = await getTicketOr404(deps, ticketId);
-    if (ifVersion !== undefined && ticket.version !== ifVersion) {
-      throw new ClientError(412, 'version_mismatch', `The ticket is at version ${ticket.version}, not ${ifVersion}.`);
-    }
+    checkVersion(ticket, ifVersion);
     const plan = planPatch(ticket, patch, actor, actionContext(deps));
     if (plan.change.events.length === 0) return ticket; // nothing changed: no write, no new version
     try {
@@ -138,7 +150,7 @@ export async function patchTicket(deps: CoreDeps, ticketId: string, patch: Ticke
         await sleep(Math.random() * 20 * attempt);
         continue;
       }
-      if (e instanceof ConflictError) throw new ClientError(412, 'version_mismatch', 'The ticket changed; read it again.');
+      if (e instanceof ConflictError) throw staleVersion();
       throw e;
     }
     deps.metrics.emit(plan.metrics);

@@ -1,6 +1,11 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRIC } from '../functions/core/metrics.ts';
@@ -10,12 +15,23 @@ export interface ObservabilityProps {
   readonly namespace: string;
   readonly functions: readonly lambda.IFunction[];
   readonly dlqs: readonly sqs.IQueue[];
+  /** Subscribed by email to a topic created here, which every alarm notifies (ALARM and OK). */
+  readonly alarmEmails?: readonly string[];
+  /** An existing topic (in the stack's region) every alarm notifies too. */
+  readonly alarmTopicArn?: string;
 }
 
-/** A dashboard of the service's EMF metrics and alarms on what needs a human. */
+/**
+ * A dashboard of the service's EMF metrics and alarms on what needs a human; with alarm emails or
+ * an alarm topic, every alarm notifies SNS when it fires and when it clears.
+ */
 export class Observability extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** The topic created for `alarmEmails`; undefined without them. */
+  readonly alarmTopic: sns.Topic | undefined;
+  /** Every topic the alarms notify (created and imported). */
+  readonly alarmTopics: sns.ITopic[] = [];
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -118,5 +134,58 @@ export class Observability extends Construct {
         }),
       );
     });
+
+    if (props.alarmEmails?.length) {
+      this.alarmTopic = this.#alarmTopic(props.alarmEmails);
+      this.alarmTopics.push(this.alarmTopic);
+    }
+    if (props.alarmTopicArn) this.alarmTopics.push(sns.Topic.fromTopicArn(this, 'ExistingAlarmTopic', props.alarmTopicArn));
+    const actions = this.alarmTopics.map((t) => new SnsAction(t));
+    if (actions.length) {
+      for (const alarm of this.alarms) {
+        alarm.addAlarmAction(...actions);
+        alarm.addOkAction(...actions);
+      }
+    }
+  }
+
+  /**
+   * An SNS topic for the alarms: encrypted with a customer-managed key (CloudWatch cannot publish to
+   * a topic under the AWS-managed aws/sns key, whose policy cannot grant it), TLS only, publishable
+   * only by this account's CloudWatch alarms; each address gets an email subscription to confirm.
+   */
+  #alarmTopic(emails: readonly string[]): sns.Topic {
+    const stack = Stack.of(this);
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the support desk alarm topic',
+      enableKeyRotation: true,
+      // It only protects notifications in flight: nothing at rest needs it after the stack is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    const fromAlarms = {
+      ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      StringEquals: { 'aws:SourceAccount': stack.account },
+    };
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToUseTheKey',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'], // in a key policy, "*" is this key
+      }),
+    );
+    const topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'Support desk alarms', masterKey: key, enforceSSL: true });
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: fromAlarms,
+      }),
+    );
+    for (const email of emails) topic.addSubscription(new subscriptions.EmailSubscription(email));
+    return topic;
   }
 }

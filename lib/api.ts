@@ -32,6 +32,9 @@ export class SupportHttpApi extends Construct {
     for (const r of ROUTES) {
       routes.push(...this.api.addRoutes({ path: r.path, methods: [apigw.HttpMethod[r.method]], integration: integrations[r.fn] }));
     }
+    // Everything else (an unknown path, a known path with another method) reaches the api function,
+    // which answers a JSON 404, or a 405 with Allow — never API Gateway's {"message":"Not Found"}.
+    routes.push(new apigw.HttpRoute(this.api, 'DefaultRoute', { httpApi: this.api, routeKey: apigw.HttpRouteKey.DEFAULT, integration: integrations.api }));
 
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
     const stage = this.api.defaultStage!.node.defaultChild as apigw.CfnStage;
@@ -56,9 +59,10 @@ export class SupportHttpApi extends Construct {
       throttlingBurstLimit: Math.min(throttle.webhook.burstLimit, throttle.api.burstLimit),
     };
     // routeSettings is raw JSON in CloudFormation (keyed by route key): CDK does not rename its fields.
-    stage.routeSettings = Object.fromEntries(
-      ROUTES.map((r) => [`${r.method} ${r.path}`, { ThrottlingRateLimit: throttle[r.fn].rateLimit, ThrottlingBurstLimit: throttle[r.fn].burstLimit }]),
-    );
+    stage.routeSettings = Object.fromEntries([
+      ...ROUTES.map((r) => [`${r.method} ${r.path}`, { ThrottlingRateLimit: throttle[r.fn].rateLimit, ThrottlingBurstLimit: throttle[r.fn].burstLimit }]),
+      ['$default', { ThrottlingRateLimit: throttle.api.rateLimit, ThrottlingBurstLimit: throttle.api.burstLimit }],
+    ]);
     // API Gateway rejects route settings for a route key that does not exist yet.
     stage.node.addDependency(...routes);
 

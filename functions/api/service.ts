@@ -126,11 +126,14 @@ export class ApiService {
   }
 
   async #route(req: HttpRequest): Promise<HttpResponse> {
+    // Unknown routes and methods reach this function too (the gateway's default route): a known
+    // path with another method is a 405 with Allow (webhook paths included), anything else a 404.
     const m = findRoute(req.method, req.path, 'api');
-    if (m.kind === 'not-found') return json(404, errorBody('not_found', `No route ${req.method} ${req.path}.`));
-    if (m.kind === 'method-not-allowed') {
-      return json(405, errorBody('method_not_allowed', `Use ${m.allowed.join(', ')} on ${req.path}.`), { allow: m.allowed.join(', ') });
+    const any = m.kind === 'match' ? m : findRoute(req.method, req.path);
+    if (any.kind === 'method-not-allowed') {
+      return json(405, errorBody('method_not_allowed', `Use ${any.allowed.join(', ')} on ${req.path}.`), { allow: any.allowed.join(', ') });
     }
+    if (m.kind !== 'match') return json(404, errorBody('not_found', `No route ${req.method} ${req.path}.`));
     const withParams: HttpRequest = { ...req, pathParams: { ...m.params, ...req.pathParams } };
     const deps = this.#deps;
     switch (`${m.route.method} ${m.route.path}`) {

@@ -40,12 +40,13 @@ const actionsOn = (stmts: ReturnType<typeof statementsOf>, resourceLogicalId: st
     .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
 
 describe('HTTP API', () => {
-  it('has exactly the routes in functions/spec.ts, each wired to its function', () => {
+  it('has exactly the routes in functions/spec.ts, each wired to its function, and a default route to the api (JSON 404/405)', () => {
     const routes = Object.values(resources('AWS::ApiGatewayV2::Route'));
-    expect(routes.map((r) => r.Properties['RouteKey']).sort()).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+    expect(routes.map((r) => r.Properties['RouteKey']).sort()).toEqual([...ROUTES.map((r) => `${r.method} ${r.path}`), '$default'].sort());
     const integrations = resources('AWS::ApiGatewayV2::Integration');
-    for (const spec of ROUTES) {
-      const route = routes.find((r) => r.Properties['RouteKey'] === `${spec.method} ${spec.path}`)!;
+    for (const spec of [...ROUTES, { method: '', path: '', fn: 'api' as const }]) {
+      const key = spec.method ? `${spec.method} ${spec.path}` : '$default';
+      const route = routes.find((r) => r.Properties['RouteKey'] === key)!;
       const integrationId = JSON.stringify(route.Properties['Target']).match(/"Ref":"([^"]+)"/)![1]!;
       const uri = JSON.stringify(integrations[integrationId]!.Properties['IntegrationUri']);
       const fn = spec.fn === 'webhook' ? stack.functions.webhook : stack.functions.api;
@@ -288,7 +289,8 @@ describe('throttling', () => {
 
   it('limits each webhook route and each API route separately, with the different defaults', () => {
     const settings = stageOf(template).Properties['RouteSettings'] as Record<string, unknown>;
-    expect(Object.keys(settings).sort()).toEqual(ROUTES.map(key).sort());
+    expect(Object.keys(settings).sort()).toEqual([...ROUTES.map(key), '$default'].sort());
+    expect(settings['$default']).toEqual({ ThrottlingRateLimit: DEFAULT_THROTTLE.api.rateLimit, ThrottlingBurstLimit: DEFAULT_THROTTLE.api.burstLimit });
     for (const r of ROUTES) {
       expect(settings[key(r)]).toEqual({ ThrottlingRateLimit: DEFAULT_THROTTLE[r.fn].rateLimit, ThrottlingBurstLimit: DEFAULT_THROTTLE[r.fn].burstLimit });
     }

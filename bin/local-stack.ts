@@ -12,13 +12,14 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { localClients, type AwsClients } from '../functions/adapters/clients.ts';
 import { makeApiHandler } from '../functions/api/handler.ts';
 import { createRuntime, type Runtime } from '../functions/app.ts';
-import { buildConfig } from '../functions/config.ts';
+import { buildConfig, type Config } from '../functions/config.ts';
 import type { CoreDeps } from '../functions/core/ports.ts';
 import { findRoute } from '../functions/routing.ts';
 import { ATTACHMENTS, MAX_BODY_BYTES, WEBHOOK_TIMEOUT_SECONDS, WORKER_BATCH_SIZE, WORKER_TIMEOUT_SECONDS, TABLE, QUEUES, type RouteSpec } from '../functions/spec.ts';
 import { makeWebhookHandler } from '../functions/webhook/handler.ts';
 import { makeWorkerHandler } from '../functions/worker/handler.ts';
-import { startEngines, type Engines } from './local-engines.ts';
+import { startEngines, type EngineEvent, type Engines } from './local-engines.ts';
+import { formatRequestLine, RequestTracker } from './local-requests.ts';
 import { createBucket, createQueues, createTable, type LocalQueue } from './local-resources.ts';
 import { fileURLToPath } from 'node:url';
 
@@ -46,7 +47,21 @@ export interface LocalStackOptions {
   readonly sesEndpoint?: string;
   /** Attachments bucket name (several stacks can share one fauxqs). */
   readonly bucket?: string;
+  /**
+   * One line per HTTP request (`POST /webhooks/twilio 200 23 ms → ticket 01J… new`), handed to this
+   * function. Off unless given (npm start passes console.log; test stacks stay quiet).
+   */
+  readonly requestLog?: (line: string) => void;
+  /** Start-up progress: the engines' steps, then the table and queues, then the HTTP server. */
+  readonly onEvent?: (e: StackEvent) => void;
+  /** Passed to startEngines: where the JVM's pid is recorded (npm start only). */
+  readonly pidFile?: string;
 }
+
+export type StackEvent =
+  | EngineEvent
+  | { readonly kind: 'resources-created'; readonly ms: number; readonly table: string }
+  | { readonly kind: 'http-listening'; readonly url: string };
 
 export interface LocalStack {
   readonly url: string;
@@ -169,11 +184,53 @@ const gatewayError = (res: ServerResponse, status: number, message: string) => {
   res.end(JSON.stringify({ message }));
 };
 
+/** Stand-in queue URLs for checking the settings before the queues exist. */
+const PREFLIGHT_QUEUE_URL = 'http://127.0.0.1:1/000000000000/preflight';
+
+/** The environment the stack configures from: the operator's, plus what the stack decides itself. */
+function stackEnv(
+  env: Record<string, string | undefined>,
+  s: { port: string | undefined; tableName: string; bucket: string; queueUrls: Record<string, string> },
+): Record<string, string | undefined> {
+  return {
+    ...env,
+    STAGE: 'local',
+    PORT: s.port,
+    TABLE_NAME: s.tableName,
+    ATTACHMENTS_BUCKET: s.bucket,
+    SNS_CERT_FILE: env['SNS_CERT_FILE'] ?? LOCAL_SNS_CERT_FILE,
+    SNS_TOPIC_ARNS: env['SNS_TOPIC_ARNS'] ?? LOCAL_SNS_TOPIC_ARN,
+    ...s.queueUrls,
+  };
+}
+
+/**
+ * The settings checked exactly as the stack will build them (STAGE=local), before anything starts:
+ * throws ConfigError naming every bad variable. Queue URLs, which exist only later, are stand-ins.
+ */
+export function checkLocalSettings(env: Record<string, string | undefined> = process.env, opts: Pick<LocalStackOptions, 'port' | 'tableName' | 'bucket'> = {}): Config {
+  const queueUrls = Object.fromEntries(
+    [QUEUES.followUp.urlEnv, QUEUES.ingest.urlEnv, QUEUES.followUp.dlqUrlEnv, QUEUES.ingest.dlqUrlEnv].map((k) => [k, PREFLIGHT_QUEUE_URL]),
+  );
+  return buildConfig(
+    stackEnv(env, {
+      port: opts.port !== undefined ? String(opts.port) : env['PORT'],
+      tableName: opts.tableName ?? TABLE.defaultName,
+      bucket: opts.bucket ?? env['ATTACHMENTS_BUCKET'] ?? ATTACHMENTS.defaultBucket,
+      queueUrls,
+    }),
+  );
+}
+
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const env = opts.env ?? process.env;
+  // A bad setting is reported before any engine starts.
+  const settings = checkLocalSettings(env, opts);
+  const emit = opts.onEvent ?? (() => undefined);
   let engines: Engines | undefined;
   let endpoints = opts.engines;
   if (!endpoints) {
-    engines = await startEngines({ dataDir: opts.dataDir });
+    engines = await startEngines({ dataDir: opts.dataDir, pidFile: opts.pidFile, onEvent: emit });
     endpoints = { dynamoEndpoint: engines.dynamoEndpoint, sqsEndpoint: engines.sqsEndpoint };
   }
   const clients = localClients({ dynamo: endpoints.dynamoEndpoint, sqs: endpoints.sqsEndpoint, ses: opts.sesEndpoint });
@@ -181,53 +238,69 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const stopping = { value: false };
   const loops: Promise<void>[] = [];
   try {
+    const created = Date.now();
     const tableName = opts.tableName ?? TABLE.defaultName;
     await createTable(clients.dynamo, tableName);
     const queues = await createQueues(clients.sqs, opts.queuePrefix ?? '', { visibilityTimeoutSeconds: opts.visibilityTimeoutSeconds });
-    const env = opts.env ?? process.env;
     const bucket = opts.bucket ?? env['ATTACHMENTS_BUCKET'] ?? ATTACHMENTS.defaultBucket;
     await createBucket(clients.s3, bucket);
+    emit({ kind: 'resources-created', ms: Date.now() - created, table: tableName });
 
-    const port = opts.port ?? Number(env['PORT'] ?? 3000);
+    const port = settings.port;
     server = createServer();
     await new Promise<void>((ok, fail) => {
       server!.once('error', fail);
       server!.listen(port, '127.0.0.1', () => ok());
     });
     const actualPort = (server.address() as AddressInfo).port;
-    const config = buildConfig({
-      ...env,
-      STAGE: 'local',
-      PORT: String(actualPort),
-      TABLE_NAME: tableName,
-      ATTACHMENTS_BUCKET: bucket,
-      SNS_CERT_FILE: env['SNS_CERT_FILE'] ?? LOCAL_SNS_CERT_FILE,
-      SNS_TOPIC_ARNS: env['SNS_TOPIC_ARNS'] ?? LOCAL_SNS_TOPIC_ARN,
-      [QUEUES.followUp.urlEnv]: queues.followUp.url,
-      [QUEUES.ingest.urlEnv]: queues.ingest.url,
-      [QUEUES.followUp.dlqUrlEnv]: queues.followUp.dlqUrl,
-      [QUEUES.ingest.dlqUrlEnv]: queues.ingest.dlqUrl,
-    });
-    const runtime = createRuntime(config, clients, opts.overrides?.(clients) ?? {});
+    const config = buildConfig(
+      stackEnv(env, {
+        port: String(actualPort),
+        tableName,
+        bucket,
+        queueUrls: {
+          [QUEUES.followUp.urlEnv]: queues.followUp.url,
+          [QUEUES.ingest.urlEnv]: queues.ingest.url,
+          [QUEUES.followUp.dlqUrlEnv]: queues.followUp.dlqUrl,
+          [QUEUES.ingest.dlqUrlEnv]: queues.ingest.dlqUrl,
+        },
+      }),
+    );
+    const overrides = opts.overrides?.(clients) ?? {};
+    let runtime = createRuntime(config, clients, overrides);
+    // With a request log, the ports that say what became of a webhook also report to its line.
+    const tracker = opts.requestLog ? new RequestTracker() : undefined;
+    if (tracker) runtime = createRuntime(config, clients, { ...runtime.deps, ...tracker.wrap(runtime.deps) });
     const get = () => Promise.resolve(runtime);
     const handlers = { webhook: makeWebhookHandler(get), api: makeApiHandler(get) };
     const worker = makeWorkerHandler(get);
 
-    server.on('request', (req, res) => {
-      void (async () => {
+    const serve = (req: IncomingMessage, res: ServerResponse): Promise<void> =>
+      (async () => {
         const url = new URL(req.url ?? '/', 'http://localhost');
         const matched = findRoute((req.method ?? 'GET').toUpperCase(), url.pathname);
         const body = await readBody(req);
         if (body === 'too-large') return gatewayError(res, 413, 'Request Entity Too Large');
-        // Like API Gateway: a request no route matches never reaches a function.
-        if (matched.kind !== 'match') return gatewayError(res, 404, 'Not Found');
-        const event = toEvent(req, body, matched.route, matched.params);
-        const timeout = matched.route.fn === 'webhook' ? WEBHOOK_TIMEOUT_SECONDS : 30;
-        const result = await handlers[matched.route.fn](event, lambdaContext(`support-${matched.route.fn}`, timeout));
+        // Like the deployed API's $default route: a request no route matches goes to the api
+        // function, which answers a JSON 404 (or 405 with Allow).
+        const route: RouteSpec = matched.kind === 'match' ? matched.route : { method: (req.method ?? 'GET').toUpperCase() as RouteSpec['method'], path: url.pathname, fn: 'api' };
+        const event = toEvent(req, body, route, matched.kind === 'match' ? matched.params : {});
+        if (matched.kind !== 'match') Object.assign(event, { routeKey: '$default' });
+        const timeout = route.fn === 'webhook' ? WEBHOOK_TIMEOUT_SECONDS : 30;
+        const result = await handlers[route.fn](event, lambdaContext(`support-${route.fn}`, timeout));
         send(res, result);
       })().catch((e: unknown) => {
         runtime.deps.log.error('local gateway error', { error: String(e) });
         if (!res.headersSent) gatewayError(res, 500, 'Internal Server Error');
+      });
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (!tracker || !opts.requestLog) return void serve(req, res);
+      const log = opts.requestLog;
+      const started = performance.now();
+      const { outcomes } = tracker.run(() => serve(req, res));
+      res.once('close', () => {
+        const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+        log(formatRequestLine({ method: req.method ?? 'GET', path, status: res.statusCode, ms: performance.now() - started, outcomes, aborted: !res.writableFinished }));
       });
     });
 
@@ -238,6 +311,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     }
 
     const url = `http://127.0.0.1:${actualPort}`;
+    emit({ kind: 'http-listening', url });
     const srv = server;
     return {
       url,

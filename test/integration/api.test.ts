@@ -112,7 +112,10 @@ describe('REST API', () => {
     expect((await api(stack, 'PATCH', `/v1/tickets/${t.id}`, {})).json.error.code).toBe('invalid_body');
     expect((await api(stack, 'PATCH', `/v1/tickets/${t.id}`, { status: 'done' })).status).toBe(400);
     const wrong = await api(stack, 'DELETE', `/v1/tickets/${t.id}`);
-    expect(wrong.status).toBe(404); // no DELETE route: the gateway answers like API Gateway
+    // no DELETE route: the default route reaches the api, which says what is allowed
+    expect([wrong.status, wrong.json.error.code, wrong.headers.get('allow')]).toEqual([405, 'method_not_allowed', 'GET, PATCH']);
+    const unknown = await api(stack, 'GET', '/v1/nothing-here');
+    expect([unknown.status, unknown.json.error.code]).toEqual([404, 'not_found']);
     const after = (await api(stack, 'GET', `/v1/tickets/${t.id}`)).json;
     expect(after.ticket.version).toBe(t.version);
     expect(after.messages).toHaveLength(1);

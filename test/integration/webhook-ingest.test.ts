@@ -147,6 +147,9 @@ describe('POST /webhooks/twilio', () => {
     expect(((await res.json()) as any).error.code).toBe('unsupported_media_type');
     const nf = await fetch(`${stack.url}/webhooks/nope`, { method: 'POST', body: 'x' });
     expect(nf.status).toBe(404);
+    expect(((await nf.json()) as any).error.code).toBe('not_found');
+    const wrongMethod = await fetch(`${stack.url}/webhooks/twilio`);
+    expect([wrongMethod.status, wrongMethod.headers.get('allow')]).toEqual([405, 'POST']);
   });
 
   it('reopens a resolved ticket; after it is closed the customer gets a new ticket', async () => {

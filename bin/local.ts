@@ -131,7 +131,8 @@ async function main(): Promise<void> {
   console.log(`  webhooks  ${stack.url}/webhooks/<twilio|meta|telegram|x|vonage|messagebird|sendgrid|mailgun|postmark|ses>`);
   console.log(`  API       ${stack.url}/v1/tickets  (dev API key ${apiKey})   health ${stack.url}/health`);
   console.log(`  engines   DynamoDB Local ${stack.endpoints.dynamo}, fauxqs ${stack.endpoints.sqs}; data ${dataDir ?? 'in memory'}`);
-  console.log('  try       npm run simulate -- twilio --body "Hello"   (Ctrl-C stops everything)');
+  const portPrefix = stack.port === 3000 ? '' : `PORT=${stack.port} `;
+  console.log(`  try       ${portPrefix}npm run simulate -- twilio --body "Hello"   (in another terminal; Ctrl-C here stops everything)`);
 }
 
 main().catch((e: unknown) => {

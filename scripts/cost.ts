@@ -7,7 +7,7 @@
  * Lambda invocations and durations, log/EMF bytes) and a dated price table. Prints one line per
  * service and the cost per 1,000 messages. Assumptions are printed with the figures.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { estimate, type Channel, type PerMessage, type Prices } from '../bench/cost-model.ts';
 
@@ -35,7 +35,13 @@ const mix = Object.fromEntries(
 ) as Record<Channel, number>;
 if (!(messages > 0) || !(perTicket >= 1) || !(slaHops >= 0)) throw new Error('--messages > 0, --per-ticket ≥ 1, --sla-hops ≥ 0');
 
-const resultsFile = new URL(v.results, root);
+// Without a run of its own (a fresh clone), the newest committed dated run is used, and said so.
+const dated = () => readdirSync(new URL('bench/results/', root)).filter((f) => /^\d{4}-\d{2}-\d{2}\.json$/.test(f)).sort().at(-1);
+let resultsFile = new URL(v.results, root);
+if (!existsSync(resultsFile) && v.results === 'bench/results/latest.json' && dated()) {
+  resultsFile = new URL(`bench/results/${dated()}`, root);
+  console.log(`(no bench/results/latest.json: using the committed run bench/results/${dated()}; \`npm run bench\` measures your own)`);
+}
 if (!existsSync(resultsFile)) {
   console.error(`no bench results at ${v.results}: run \`npm run bench\` (or \`npm run bench -- --only usage\`) first`);
   process.exit(2);

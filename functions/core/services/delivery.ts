@@ -10,10 +10,9 @@ import { METRIC, count } from '../metrics.ts';
 import { PermanentSendError, type CoreDeps, type SendResult } from '../ports.ts';
 import { dimsOf } from '../tickets.ts';
 import type { Message, Ticket } from '../types.ts';
-import { sleep } from './ingest.ts';
+import { MAX_ATTEMPTS, sleep } from './retry.ts';
 import { actionContext } from './tickets.ts';
 
-const MAX_ATTEMPTS = 5;
 
 export type DeliveryOutcome = 'sent' | 'not_sent' | 'failed' | 'already';
 

@@ -1,5 +1,6 @@
 /** Ingest one verified inbound message: exactly one message, one ticket update, one set of follow-ups. */
 import { ConflictError } from '../errors.ts';
+import { lostRace } from './retry.ts';
 import { METRIC, count } from '../metrics.ts';
 import { DuplicateError, type CoreDeps } from '../ports.ts';
 import { dedupeKeyOf, dimsOf, planIngest } from '../tickets.ts';
@@ -12,7 +13,7 @@ export interface IngestResult {
   readonly newTicket: boolean;
 }
 
-const MAX_ATTEMPTS = 8;
+const MAX_INGEST_ATTEMPTS = 8;
 
 export async function ingestMessage(deps: CoreDeps, msg: InboundMessage): Promise<IngestResult> {
   const dedupeKey = dedupeKeyOf(msg);
@@ -36,12 +37,8 @@ export async function ingestMessage(deps: CoreDeps, msg: InboundMessage): Promis
     try {
       await deps.store.commitIngest(plan.write);
     } catch (e) {
-      if (e instanceof DuplicateError || e instanceof ConflictError) {
-        // Lost a race with a concurrent delivery: re-read; the next round sees what won.
-        if (attempt >= MAX_ATTEMPTS) throw e;
-        await sleep(Math.random() * 20 * attempt);
-        continue;
-      }
+      // Lost a race with a concurrent delivery: re-read; the next round sees what won.
+      if (await lostRace(e, attempt, (x) => x instanceof DuplicateError || x instanceof ConflictError, MAX_INGEST_ATTEMPTS)) continue;
       throw e;
     }
     deps.metrics.emit(plan.metrics);
@@ -60,4 +57,3 @@ export async function ingestMessage(deps: CoreDeps, msg: InboundMessage): Promis
   }
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -7,9 +7,8 @@ import { planNote, planPatch, planReply, type TicketPatch } from '../agent-actio
 import type { Actor } from '../ticket-events.ts';
 import type { TicketEvent } from '../ticket-events.ts';
 import { TICKET_STATUSES, type Channel, type Message, type Ticket, type TicketStatus } from '../types.ts';
-import { sleep } from './ingest.ts';
+import { lostRace } from './retry.ts';
 
-const MAX_ATTEMPTS = 5;
 
 export async function getTicketOr404(deps: CoreDeps, id: string): Promise<Ticket> {
   const t = await deps.store.getTicket(id);
@@ -81,10 +80,8 @@ export async function replyToTicket(
       });
     } catch (e) {
       if (e instanceof ConflictError && ifVersion !== undefined) throw staleVersion();
-      if ((e instanceof ConflictError || e instanceof DuplicateError) && attempt < MAX_ATTEMPTS) {
-        await sleep(Math.random() * 20 * attempt);
-        continue;
-      }
+      // A lost race, or the same Idempotency-Key winning concurrently (the next round replays it).
+      if (await lostRace(e, attempt, (x) => x instanceof ConflictError || x instanceof DuplicateError)) continue;
       throw e;
     }
     deps.metrics.emit(plan.metrics);
@@ -123,17 +120,14 @@ export async function addNote(deps: CoreDeps, ticketId: string, input: { text: s
     const plan = planNote(ticket, input, actor, deps.ids.newId(), actionContext(deps));
     try {
       await deps.store.appendMessage({ ticket: plan.ticket, expectedVersion: ticket.version, message: plan.message, change: plan.change });
-      deps.metrics.emit(plan.metrics);
-      await deps.jobs.enqueue(plan.jobs);
-      return plan.message;
     } catch (e) {
       if (e instanceof ConflictError && ifVersion !== undefined) throw staleVersion();
-      if (e instanceof ConflictError && attempt < MAX_ATTEMPTS) {
-        await sleep(Math.random() * 20 * attempt);
-        continue;
-      }
+      if (await lostRace(e, attempt)) continue;
       throw e;
     }
+    deps.metrics.emit(plan.metrics);
+    await deps.jobs.enqueue(plan.jobs);
+    return plan.message;
   }
 }
 
@@ -146,10 +140,7 @@ export async function patchTicket(deps: CoreDeps, ticketId: string, patch: Ticke
     try {
       await deps.store.updateTicket(plan.ticket, ticket.version, plan.change);
     } catch (e) {
-      if (e instanceof ConflictError && ifVersion === undefined && attempt < MAX_ATTEMPTS) {
-        await sleep(Math.random() * 20 * attempt);
-        continue;
-      }
+      if (ifVersion === undefined && (await lostRace(e, attempt))) continue;
       if (e instanceof ConflictError) throw staleVersion();
       throw e;
     }

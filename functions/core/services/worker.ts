@@ -1,7 +1,6 @@
 /** The worker's jobs: auto-acknowledgement, SLA timers, outbound delivery (delivery.ts), re-ingest of parked events. */
 import { planAutomated } from '../agent-actions.ts';
 import { canonicalMailbox, outboundEmailInfo } from '../email.ts';
-import { ConflictError } from '../errors.ts';
 import { METRIC, count } from '../metrics.ts';
 import type { CoreDeps } from '../ports.ts';
 import { delayUntil } from '../sla.ts';
@@ -11,10 +10,10 @@ import { recordCheck } from '../timeline.ts';
 import type { Job, Message, Ticket } from '../types.ts';
 import { deliverMessage } from './delivery.ts';
 import { applyEvent } from './events.ts';
-import { ingestMessage, sleep } from './ingest.ts';
+import { ingestMessage } from './ingest.ts';
+import { lostRace } from './retry.ts';
 import { actionContext } from './tickets.ts';
 
-const MAX_ATTEMPTS = 5;
 
 export async function runJob(deps: CoreDeps, job: Job): Promise<void> {
   await runOne(deps, job);
@@ -93,10 +92,7 @@ async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
     try {
       await deps.store.appendMessage({ ticket: plan.ticket, expectedVersion: ticket.version, message, change: plan.change });
     } catch (e) {
-      if (e instanceof ConflictError && attempt < MAX_ATTEMPTS) {
-        await sleep(Math.random() * 20 * attempt);
-        continue;
-      }
+      if (await lostRace(e, attempt)) continue;
       throw e;
     }
     deps.metrics.emit(plan.metrics);
@@ -143,10 +139,7 @@ async function checkSla(deps: CoreDeps, ticketId: string, dueAt: string): Promis
     try {
       await deps.store.updateTicket(plan.ticket, ticket.version, plan.change);
     } catch (e) {
-      if (e instanceof ConflictError && attempt < MAX_ATTEMPTS) {
-        await sleep(Math.random() * 20 * attempt);
-        continue;
-      }
+      if (await lostRace(e, attempt)) continue;
       throw e;
     }
     deps.metrics.emit(plan.metrics);

@@ -19,6 +19,7 @@
  * which run all three handlers on one runtime; Lambda entries never import it.
  */
 import { S3AttachmentStore } from './adapters/attachments.ts';
+import { DynamoContactStore } from './adapters/dynamo-contacts.ts';
 import type { AwsClients } from './adapters/clients.ts';
 import { createHttpFetcher } from './adapters/http-fetcher.ts';
 import { SqsDeadLetters, SqsParkingQueue, SqsRetries } from './adapters/sqs-queue.ts';
@@ -42,6 +43,7 @@ export interface Runtime {
 export function createRuntime(config: Config, clients: AwsClients, overrides: Partial<CoreDeps> = {}): Runtime {
   const deps: CoreDeps = {
     ...commonDeps(config, clients),
+    contacts: new DynamoContactStore(clients.dynamo, config.tableName),
     parking: new SqsParkingQueue(clients.sqs, config.ingestQueueUrl),
     deadLetters: new SqsDeadLetters(clients.sqs, config.dlqUrls),
     retries: new SqsRetries(clients.sqs, { followUp: config.followUpQueueUrl, ingest: config.ingestQueueUrl }),

@@ -7,7 +7,7 @@
 export type FunctionName = 'webhook' | 'api';
 
 export interface RouteSpec {
-  readonly method: 'GET' | 'POST' | 'PATCH';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** API Gateway path syntax: `{name}` is a path parameter. */
   readonly path: string;
   readonly fn: FunctionName;
@@ -35,7 +35,14 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/v1/tickets/{id}/notes', fn: 'api' },
   { method: 'GET', path: '/v1/tickets/{id}/events', fn: 'api' },
   { method: 'GET', path: '/v1/reports/response-times', fn: 'api' },
+  { method: 'GET', path: '/v1/contacts', fn: 'api' },
   { method: 'GET', path: '/v1/contacts/{id}', fn: 'api' },
+  { method: 'PATCH', path: '/v1/contacts/{id}', fn: 'api' },
+  { method: 'DELETE', path: '/v1/contacts/{id}', fn: 'api' },
+  { method: 'GET', path: '/v1/contacts/{id}/tickets', fn: 'api' },
+  { method: 'POST', path: '/v1/contacts/{id}/merge', fn: 'api' },
+  { method: 'GET', path: '/v1/contacts/{id}/export', fn: 'api' },
+  { method: 'GET', path: '/openapi.json', fn: 'api' },
 ];
 
 export interface IndexSpec {

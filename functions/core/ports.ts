@@ -2,6 +2,7 @@
  * Ports: what the core needs from the outside world. Adapters (functions/adapters) implement
  * them with the AWS SDK; tests implement them in memory or point the real adapters at local engines.
  */
+import type { ContactStore } from './contact-ports.ts';
 import type { MetricEvent } from './metrics.ts';
 import type { TicketEvent } from './ticket-events.ts';
 import type { SlaSettings } from './sla-settings.ts';
@@ -236,6 +237,8 @@ export class HttpNotFoundError extends Error {
 
 export interface CoreDeps {
   readonly store: TicketStore;
+  /** The contact lifecycle (api function only). */
+  readonly contacts: ContactStore;
   readonly jobs: JobQueue;
   readonly parking: ParkingQueue;
   readonly deadLetters: DeadLetters;

@@ -7,6 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3DownloadLinks } from '../adapters/attachments.ts';
+import { DynamoContactStore } from '../adapters/dynamo-contacts.ts';
 import { bounded, CLIENT_TIMEOUTS } from '../adapters/client-options.ts';
 import { ApiService } from '../api/service.ts';
 import type { Config } from '../config.ts';
@@ -34,6 +35,7 @@ export function apiDeps(config: Config, clients: ApiClients): CoreDeps {
   const links = new S3DownloadLinks(clients.s3, config.attachmentsBucket);
   return {
     ...commonDeps(config, clients),
+    contacts: new DynamoContactStore(clients.dynamo, config.tableName),
     attachments: {
       downloadUrl: (key, filename) => links.downloadUrl(key, filename),
       put: () => Promise.reject(new Error('attachments.put is not wired in the api function')),

@@ -39,6 +39,7 @@ export function webhookDeps(config: Config, clients: WebhookClients): CoreDeps {
     },
     http: createHttpFetcher(config),
     retries: notWired('webhook', 'retries'),
+    contacts: notWired('webhook', 'contacts'),
     senders: notWired('webhook', 'senders'),
   };
 }

@@ -56,6 +56,7 @@ export function workerDeps(config: Config, clients: WorkerClients): CoreDeps {
     retries: new SqsRetries(clients.sqs, { followUp: config.followUpQueueUrl, ingest: config.ingestQueueUrl }),
     senders: createSenders(config, clients),
     parking: notWired('worker', 'parking'),
+    contacts: notWired('worker', 'contacts'),
     attachments: notWired('worker', 'attachments'),
     http: notWired('worker', 'http'),
   };

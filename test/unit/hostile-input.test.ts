@@ -370,6 +370,7 @@ function fakeDeps(o: { commit?: (providerMessageId: string) => Promise<unknown>;
     committed,
     dead,
     store,
+    contacts: {} as CoreDeps['contacts'],
     jobs: { enqueue: async () => undefined },
     parking: {
       parkAll: async (jobs) => {

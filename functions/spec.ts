@@ -43,6 +43,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/v1/contacts/{id}/merge', fn: 'api' },
   { method: 'GET', path: '/v1/contacts/{id}/export', fn: 'api' },
   { method: 'GET', path: '/openapi.json', fn: 'api' },
+  { method: 'GET', path: '/console', fn: 'api' },
 ];
 
 export interface IndexSpec {

@@ -11,13 +11,14 @@ import { clientErrorResponse, errorBody, json, type HttpRequest, type HttpRespon
 import { findRoute } from '../routing.ts';
 import { jsonBody, parse, queryObject } from './request.ts';
 import type { ApiRoute } from './route.ts';
+import { consoleRoutes } from './routes/console.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 
 /** Every route the api function serves. */
-export const API_ROUTES: readonly ApiRoute<any, any>[] = [...metaRoutes, ...ticketRoutes, ...contactRoutes, ...reportRoutes];
+export const API_ROUTES: readonly ApiRoute<any, any>[] = [...metaRoutes, ...consoleRoutes, ...ticketRoutes, ...contactRoutes, ...reportRoutes];
 
 const ANONYMOUS: Principal = { name: 'anonymous', scopes: new Set() };
 

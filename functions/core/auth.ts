@@ -1,6 +1,7 @@
 /** API key authentication and scopes. Keys are compared as SHA-256 digests in constant time. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { ClientError } from './errors.ts';
+import type { Channel } from './types.ts';
 
 /** `reports:read` is its own scope: a `tickets:read` key does not get it implicitly. */
 export const SCOPES = ['tickets:read', 'tickets:write', 'reports:read'] as const;
@@ -15,6 +16,8 @@ export interface ApiKey {
 export interface Principal {
   readonly name: string;
   readonly scopes: ReadonlySet<Scope>;
+  /** The only channels this key may see (every route); undefined = all channels. */
+  readonly channels?: readonly Channel[] | undefined;
 }
 
 const digest = (s: string): Buffer => createHash('sha256').update(s, 'utf8').digest();

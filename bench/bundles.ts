@@ -23,6 +23,7 @@
  * | SDK external, no source maps                   | 754 KB, 141 ms    | 284 KB, 119 ms   | 421 KB, 115 ms   |
  * | SDK bundled, no source maps (chosen)           | 1286 KB, 131 ms   | 815 KB, 102 ms   | 873 KB, 94 ms    |
  * | SDK bundled + keepNames                        | 1349 KB, 136 ms   | 862 KB, 108 ms   | 919 KB, 96 ms    |
+ * | credential chain env + container only (chosen) | 1174 KB           | 706 KB           | 758 KB           |
  *
  * Where the remaining init goes (probes, bundled, median of 9): the SDK clients the api loads
  * (DynamoDB + lib-dynamodb, SQS, S3 + presigner, Secrets Manager) 72 ms (109 ms from node_modules),

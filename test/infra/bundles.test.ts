@@ -33,4 +33,12 @@ describe('per-function bundles', () => {
     for (const part of ['@aws-sdk/client-sesv2', 'nodemailer', 'functions/adapters/senders.ts', 'functions/core/services/ingest.ts']) expect(has(inputs, part), part).toBe(true);
     for (const part of ['functions/channels/', 'postal-mime', 'busboy', 'html-to-text', '@aws-sdk/s3-request-presigner', '@aws-sdk/client-s3']) expect(has(inputs, part), part).toBe(false);
   });
+
+  it.each(['webhook', 'api', 'worker'] as const)('%s: the SDK credential chain is env + container only (no SSO, ini, process, STS)', async (fn) => {
+    const inputs = await inputsOf(fn);
+    expect(has(inputs, 'functions/adapters/lambda-credentials.ts')).toBe(true);
+    for (const part of ['@aws-sdk/credential-provider-node', '@aws-sdk/credential-provider-sso', '@aws-sdk/credential-provider-ini', '@aws-sdk/credential-provider-process', '@aws-sdk/nested-clients']) {
+      expect(has(inputs, part), part).toBe(false);
+    }
+  });
 });

@@ -15,11 +15,13 @@ import { createRuntime, type Runtime } from '../functions/app.ts';
 import { buildConfig, type Config } from '../functions/config.ts';
 import type { CoreDeps } from '../functions/core/ports.ts';
 import { findRoute } from '../functions/routing.ts';
-import { ATTACHMENTS, MAX_BODY_BYTES, WEBHOOK_TIMEOUT_SECONDS, WORKER_BATCH_SIZE, WORKER_TIMEOUT_SECONDS, TABLE, QUEUES, type RouteSpec } from '../functions/spec.ts';
+import { ATTACHMENTS, MAX_BODY_BYTES, WEBHOOK_TIMEOUT_SECONDS, WORKER_BATCH_SIZE, WORKER_TIMEOUT_SECONDS, TABLE, QUEUES, type FunctionName, type RouteSpec } from '../functions/spec.ts';
 import { makeWebhookHandler } from '../functions/webhook/handler.ts';
 import { makeWorkerHandler } from '../functions/worker/handler.ts';
 import { startEngines, type EngineEvent, type Engines } from './local-engines.ts';
 import { formatRequestLine, RequestTracker } from './local-requests.ts';
+import { RouteThrottle, throttledResponse } from './local-throttle.ts';
+import { DEFAULT_THROTTLE, type ThrottleSettings } from '../lib/throttle.ts';
 import { createBucket, createQueues, createTable, type LocalQueue } from './local-resources.ts';
 import { fileURLToPath } from 'node:url';
 
@@ -56,6 +58,12 @@ export interface LocalStackOptions {
   readonly onEvent?: (e: StackEvent) => void;
   /** Passed to startEngines: where the JVM's pid is recorded (npm start only). */
   readonly pidFile?: string;
+  /**
+   * Per-route throttling as deployed (bin/local-throttle.ts): 429 with Retry-After. LOCAL_THROTTLE
+   * (on|off) in the env wins; without it, this (default off: tests and benchmarks are not throttled;
+   * npm start turns it on). Limits instead of `true` replace the deployed defaults (tests).
+   */
+  readonly throttle?: boolean | Readonly<Record<FunctionName, ThrottleSettings>>;
 }
 
 export type StackEvent =
@@ -275,10 +283,16 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const handlers = { webhook: makeWebhookHandler(get), api: makeApiHandler(get) };
     const worker = makeWorkerHandler(get);
 
+    const throttleOn = (config.localThrottle ?? (opts.throttle ? 'on' : 'off')) === 'on';
+    const throttle = throttleOn ? new RouteThrottle(typeof opts.throttle === 'object' ? opts.throttle : DEFAULT_THROTTLE) : undefined;
     const serve = (req: IncomingMessage, res: ServerResponse): Promise<void> =>
       (async () => {
         const url = new URL(req.url ?? '/', 'http://localhost');
         const matched = findRoute((req.method ?? 'GET').toUpperCase(), url.pathname);
+        // Like the deployed stage: each route key has its own token bucket, checked before the function runs.
+        const routeKey = matched.kind === 'match' ? `${matched.route.method} ${matched.route.path}` : '$default';
+        const taken = throttle?.take(routeKey);
+        if (taken && !taken.ok) return send(res, throttledResponse(routeKey, taken.retryAfterSeconds));
         const body = await readBody(req);
         if (body === 'too-large') return gatewayError(res, 413, 'Request Entity Too Large');
         // Like the deployed API's $default route: a request no route matches goes to the api

@@ -125,6 +125,7 @@ async function main(): Promise<void> {
     pidFile: resolve('.local-data', 'dynamodb-local.pid'),
     onEvent: progress,
     requestLog: (line) => console.log(line),
+    throttle: true, // per-route 429s as deployed; LOCAL_THROTTLE=off turns them off
   });
   const apiKey = process.env['API_KEYS'] ? '(from API_KEYS)' : LOCAL_DEFAULTS.API_KEY;
   console.log(`ready: ${stack.url} in ${secs(Date.now() - t0)} (public URL ${stack.runtime.config.publicBaseUrl})`);

@@ -5,14 +5,14 @@
  * |----------|------------------------|-----------------------------------------------------------|----------------------------------------|
  * | webhook  | DynamoDB, SQS, S3      | parking, dead letters, S3 object put/get, HTTPS fetcher   | senders, retries, presigned URLs       |
  * |          |                        | (SNS certificates); channel modules (verify + parse)      |                                        |
- * | api      | DynamoDB, SQS, S3²     | presigned download URLs; ApiService                       | channels, senders, parking, DLQs,      |
+ * | api      | DynamoDB, SQS, S3²     | presigned download URLs, S3 deletes (erase); ApiService   | channels, senders, parking, DLQs,      |
  * |          |                        |                                                           | retries, HTTPS fetcher, S3 put/get     |
  * | worker   | DynamoDB, SQS, SESv2³  | dead letters, retries, senders (SES via nodemailer's      | channels, parking, S3, HTTPS fetcher   |
  * |          |                        | composer; Twilio, Meta, Telegram, X, Vonage, MessageBird) |                                        |
  *
  * ¹ functions/wiring/common.ts: DynamoDB ticket store, follow-up queue, EMF metrics, logger, clock,
  *   ids, settings, and config loading (functions/config.ts, + the provider secret when deployed).
- * ² the presigner's client: signs URLs, never called.  ³ only with EMAIL_SENDER=ses.
+ * ² signs URLs; called only for DeleteObject when a contact is erased.  ³ only with EMAIL_SENDER=ses.
  *
  * Files: functions/wiring/{webhook,api,worker}.ts, used by functions/{webhook,api,worker}/handler.ts.
  * This module builds everything at once for the local stack (bin/local-stack.ts) and the tests,
@@ -20,6 +20,7 @@
  */
 import { S3AttachmentStore } from './adapters/attachments.ts';
 import { DynamoContactStore } from './adapters/dynamo-contacts.ts';
+import { S3ObjectEraser } from './adapters/s3-erase.ts';
 import type { AwsClients } from './adapters/clients.ts';
 import { createHttpFetcher } from './adapters/http-fetcher.ts';
 import { SqsDeadLetters, SqsParkingQueue, SqsRetries } from './adapters/sqs-queue.ts';
@@ -43,7 +44,7 @@ export interface Runtime {
 export function createRuntime(config: Config, clients: AwsClients, overrides: Partial<CoreDeps> = {}): Runtime {
   const deps: CoreDeps = {
     ...commonDeps(config, clients),
-    contacts: new DynamoContactStore(clients.dynamo, config.tableName),
+    contacts: new DynamoContactStore(clients.dynamo, config.tableName, new S3ObjectEraser(clients.s3, config.attachmentsBucket)),
     parking: new SqsParkingQueue(clients.sqs, config.ingestQueueUrl),
     deadLetters: new SqsDeadLetters(clients.sqs, config.dlqUrls),
     retries: new SqsRetries(clients.sqs, { followUp: config.followUpQueueUrl, ingest: config.ingestQueueUrl }),

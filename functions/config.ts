@@ -4,12 +4,13 @@
  */
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import { SCOPES } from './core/auth.ts';
+import { hashKey, SCOPES, type ApiKey } from './core/auth.ts';
 import { CHANNELS, type Channel } from './core/types.ts';
 import { DEDUPE_TTL_DAYS, QUEUES, TABLE } from './spec.ts';
 import { parseCalendars } from './core/calendar.ts';
 import { defaultPolicies, SlaPoliciesSchema, type SlaPolicy } from './core/sla-policy.ts';
 import type { SlaSettings } from './core/sla-settings.ts';
+import { FollowUpEnvSchema, followUpSettings, type FollowUpSettings } from './core/follow-ups/settings.ts';
 
 const jsonString = <T extends z.ZodType>(schema: T) =>
   z.string().transform((s, ctx) => {
@@ -21,15 +22,63 @@ const jsonString = <T extends z.ZodType>(schema: T) =>
     }
   }).pipe(schema);
 
+/** A key's name: the `api:<name>` in events and logs. */
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * One API_KEYS entry: `{"name", "hash": "sha256:<hex>", "scopes", "channels"?}`, or a plain `key`
+ * instead of `hash` (local use). Unknown fields are refused, so a misspelt `channels` cannot
+ * silently leave a key unrestricted.
+ */
+export const ApiKeyEntrySchema = z
+  .object({
+    name: z.string().regex(KEY_NAME, 'must be 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit').optional(),
+    key: z
+      .string()
+      .min(16, 'API keys must be at least 16 characters')
+      .max(256, 'API keys must be at most 256 characters')
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces (it is sent as "Authorization: Bearer <key>")')
+      .optional(),
+    hash: z
+      .string()
+      .regex(/^sha256:[0-9a-fA-F]{64}$/, 'must be "sha256:" followed by the 64 hex digits of the key\'s SHA-256 (npm run key -- hash)')
+      .transform((h) => h.toLowerCase())
+      .optional(),
+    scopes: z.array(z.enum(SCOPES)).min(1),
+    channels: z
+      .array(z.enum(CHANNELS))
+      .min(1, 'lists at least one channel (leave it out for all channels)')
+      .refine((c) => new Set(c).size === c.length, 'lists a channel twice')
+      .optional(),
+  })
+  .strict()
+  .superRefine((k, ctx) => {
+    if ((k.key === undefined) === (k.hash === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'give exactly one of "hash" (sha256:<hex>) and "key" (plain, for local use)' });
+    }
+    if (k.hash !== undefined && k.name === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required for a hashed key (it names the key in events)' });
+    }
+  })
+  .transform((k) => k as ApiKey);
+
+/** Every key distinct: no two with the same name, no key configured twice (plain or hashed). */
 const ApiKeysSchema = z
-  .array(
-    z.object({
-      key: z.string().min(16, 'API keys must be at least 16 characters'),
-      scopes: z.array(z.enum(SCOPES)).min(1),
-      name: z.string().optional(),
-    }),
-  )
-  .min(1);
+  .array(ApiKeyEntrySchema)
+  .min(1)
+  .superRefine((keys, ctx) => {
+    const names = new Map<string, number>();
+    const hashes = new Map<string, number>();
+    keys.forEach((k, i) => {
+      const name = k.name ?? `key-${i + 1}`;
+      // (An entry that failed its own checks may reach here without either; it is reported already.)
+      const h = k.hash ?? (typeof k.key === 'string' ? hashKey(k.key) : undefined);
+      if (names.has(name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `"${name}" is also the name of entry ${names.get(name)}` });
+      if (h && hashes.has(h)) ctx.addIssue({ code: 'custom', path: [i], message: `is the same key as entry ${hashes.get(h)}` });
+      names.set(name, i);
+      if (h) hashes.set(h, i);
+    });
+  });
 
 const DEFAULT_SLA: Record<Channel, number> = {
   email: 4 * 3600,
@@ -156,6 +205,8 @@ export const EnvSchema = z.object({
     .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/, 'must be SNS topic ARNs')))
     .optional(),
+  /** Local only: the local gateway's per-route throttling (bin/local-throttle.ts); unset = the stack's default. */
+  LOCAL_THROTTLE: z.enum(['on', 'off']).optional(),
   /** Local only: the PEM served for any valid SNS SigningCertURL, so the simulator can sign SES notifications. */
   SNS_CERT_FILE: z.string().min(1).optional(),
   ATTACHMENTS_BUCKET: z.string().min(3).default('support-attachments'),
@@ -175,6 +226,8 @@ export const EnvSchema = z.object({
     .min(1)
     .max(1000)
     .default("Thanks for getting in touch. We've received your message (ticket {ticket}) and will reply soon."),
+  /** Surveys, reminders, auto-resolve, auto-close, WhatsApp templates, quiet hours (core/follow-ups/settings.ts). */
+  ...FollowUpEnvSchema.shape,
 });
 
 /** Provider secrets and API keys: from the env locally, from Secrets Manager when deployed. */
@@ -210,15 +263,18 @@ export interface Config {
   readonly mailgunMaxAgeSeconds: number;
   readonly snsTopicArns: readonly string[];
   readonly snsCertFile?: string;
+  /** Local only: LOCAL_THROTTLE, when set. */
+  readonly localThrottle?: 'on' | 'off';
   readonly attachmentsBucket: string;
   readonly emailSender: 'ses' | 'none';
   readonly emailFromAddress?: string;
-  readonly apiKeys: z.infer<typeof ApiKeysSchema>;
+  readonly apiKeys: readonly ApiKey[];
   readonly slaFirstResponseSeconds: Readonly<Record<Channel, number>>;
   /** SLA policies (first match wins) and the business calendars they name. */
   readonly sla: SlaSettings;
   readonly autoAck: { readonly enabled: boolean; readonly text: string };
   readonly automationRateLimitPerHour: number;
+  readonly followUps: FollowUpSettings;
   /**
    * Signs API cursors. Derived from the deployment's secrets (the provider secret and the API keys),
    * so it is stable across containers, unknown outside, and changes when they are rotated.
@@ -343,6 +399,7 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
     mailgunMaxAgeSeconds: e.MAILGUN_MAX_AGE_SECONDS,
     snsTopicArns: e.SNS_TOPIC_ARNS ?? [],
     ...(local && e.SNS_CERT_FILE ? { snsCertFile: e.SNS_CERT_FILE } : {}),
+    ...(local && e.LOCAL_THROTTLE ? { localThrottle: e.LOCAL_THROTTLE } : {}),
     attachmentsBucket: e.ATTACHMENTS_BUCKET,
     emailSender: e.EMAIL_SENDER ?? (local ? 'none' : 'ses'),
     ...(e.EMAIL_FROM_ADDRESS ? { emailFromAddress: e.EMAIL_FROM_ADDRESS } : {}),
@@ -351,6 +408,7 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
     sla,
     autoAck: { enabled: e.AUTO_ACK_ENABLED, text: e.AUTO_ACK_TEXT },
     automationRateLimitPerHour: e.AUTOMATION_RATE_LIMIT_PER_HOUR,
+    followUps: followUpSettings(e),
     cursorKey: createHash('sha256').update(`cursor-key|${secretJson ?? ''}|${JSON.stringify(apiKeys)}|${e.TABLE_NAME}`).digest('hex'),
     dedupeTtlDays: DEDUPE_TTL_DAYS,
     ...(e.PROVIDER_SECRETS_ARN ? { providerSecretsArn: e.PROVIDER_SECRETS_ARN } : {}),

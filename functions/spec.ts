@@ -35,6 +35,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/v1/tickets/{id}/notes', fn: 'api' },
   { method: 'GET', path: '/v1/tickets/{id}/events', fn: 'api' },
   { method: 'GET', path: '/v1/reports/response-times', fn: 'api' },
+  { method: 'GET', path: '/v1/reports/satisfaction', fn: 'api' },
   { method: 'GET', path: '/v1/contacts', fn: 'api' },
   { method: 'GET', path: '/v1/contacts/{id}', fn: 'api' },
   { method: 'PATCH', path: '/v1/contacts/{id}', fn: 'api' },
@@ -44,6 +45,10 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/contacts/{id}/export', fn: 'api' },
   { method: 'GET', path: '/openapi.json', fn: 'api' },
   { method: 'GET', path: '/console', fn: 'api' },
+  { method: 'GET', path: '/console/console.js', fn: 'api' },
+  { method: 'GET', path: '/console/console.css', fn: 'api' },
+  { method: 'GET', path: '/console/uplot.js', fn: 'api' },
+  { method: 'GET', path: '/console/uplot.css', fn: 'api' },
 ];
 
 export interface IndexSpec {
@@ -59,17 +64,28 @@ export const TABLE = {
   sortKey: 'SK',
   ttlAttribute: 'expiresAt',
   indexes: [
-    /** Tickets by status, newest activity first. PK is sharded: `STATUS#<status>#<shard>`. */
+    /** Tickets by status, by last activity. PK is sharded: `STATUS#<status>#<shard>`. */
     { name: 'byStatus', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
-    /** Tickets by channel and status: `CHANNEL#<channel>#<status>#<shard>`. */
+    /** Tickets by channel and status, by last activity: `CHANNEL#<channel>#<status>#<shard>`. */
     { name: 'byChannel', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
-    /** Tickets by contact: `CONTACT#<contactId>`, newest first. */
+    /** Tickets by contact: `CONTACT#<contactId>`, by creation time. */
     { name: 'byContact', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
+    /** Tickets by assignee and status, by last activity: `ASSIGNEE#<name>#<status>#<shard>`, `UNASSIGNED#<status>#<shard>`. */
+    { name: 'byAssignee', partitionKey: 'GSI4PK', sortKey: 'GSI4SK' },
+    /** Sparse: only tickets with an active SLA, nearest due first: `SLA#<status>#<shard>` / `<slaDueAt>#<id>`. */
+    { name: 'bySlaDue', partitionKey: 'GSI5PK', sortKey: 'GSI5SK' },
+    /** Every ticket by the time it last changed (sync): `UPDATED#<shard>` / `<updatedAt>#<id>`. */
+    { name: 'byUpdated', partitionKey: 'GSI6PK', sortKey: 'GSI6SK' },
+    /** Tickets by status, by creation time: `CREATED#<status>#<shard>` / `<createdAt>#<id>`. */
+    { name: 'byCreated', partitionKey: 'GSI7PK', sortKey: 'GSI7SK' },
+    /** Every ticket by last activity, whatever its status (the unfiltered inbox): `ACTIVITY#<shard>`. */
+    { name: 'byActivity', partitionKey: 'GSI8PK', sortKey: 'GSI8SK' },
   ] as const satisfies readonly IndexSpec[],
   /**
-   * Number of write shards for the status and channel indexes. A status like `open` is shared by
-   * most tickets; spreading it over shards keeps one index partition from taking every write.
-   * Lists query every shard and merge, so this stays small.
+   * Number of write shards for the list indexes (all but byContact). A status like `open` (or
+   * `UNASSIGNED`, or the all-ticket activity and sync indexes) is shared by many tickets; spreading
+   * it over shards keeps one index partition from taking every write. Lists query every shard and
+   * merge, so this stays small.
    */
   statusShards: 4,
 } as const;

@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ROUTES, type FunctionName } from '../functions/spec.ts';
-import { DEFAULT_THROTTLE, type ThrottleSettings } from './settings.ts';
+import { DEFAULT_THROTTLE, type ThrottleSettings } from './throttle.ts';
 
 export interface HttpApiProps {
   readonly functions: Readonly<Record<FunctionName, lambda.IFunction>>;
@@ -52,7 +52,10 @@ export class SupportHttpApi extends Construct {
     };
     // Throttling per route key: webhook routes (unauthenticated at the gateway) and API routes each
     // get their own limits, so neither can use up the other's. The stage default (the lower of the
-    // two) only applies to a route without its own settings.
+    // two) only applies to a route without its own settings. A throttled request never reaches a
+    // function: API Gateway answers 429 itself, body {"message":"Too Many Requests"}, without
+    // Retry-After (an HTTP API cannot customise gateway responses). The local gateway
+    // (bin/local-throttle.ts) enforces the same limits.
     const throttle = props.throttle ?? DEFAULT_THROTTLE;
     stage.defaultRouteSettings = {
       throttlingRateLimit: Math.min(throttle.webhook.rateLimit, throttle.api.rateLimit),

@@ -43,14 +43,18 @@ type IndexName = (typeof TABLE.indexes)[number]['name'];
  * functions/adapters/dynamo-store.ts (TransactWriteItems is authorised per item: the store's
  * transactions hold only Put and Update items, so PutItem/UpdateItem cover them; no ConditionCheck
  * or Delete items). `table` actions apply to the base table; `indexQueries` lists the GSIs the
- * function queries (Query only, on those index ARNs). Nothing Scans, Deletes or batch-writes.
+ * function queries (Query only, on those index ARNs). Nothing Scans or batch-writes; only the api
+ * deletes, and only to erase a contact (functions/adapters/dynamo-contacts.ts).
  *
  * - webhook: claimNonce (PutItem); ingest: getIngestContext (BatchGetItem, then GetItem),
  *   commitIngest (transaction of Puts and report-counter Updates); status and edit callbacks
  *   (GetItem; a transaction of an Update and an event Put; UpdateItem).
  * - api: getTicket/getContact/getIdempotentResult (GetItem), getMessages, listEvents, queryStats
- *   (Query on the table), listTickets (Query on byStatus/byChannel), listTicketsByContact (Query on
- *   byContact), appendMessage/updateTicket (transactions of Puts and report-counter Updates).
+ *   (Query on the table), listTickets (Query on every list index: functions/core/ticket-query.ts),
+ *   listTicketsByContact (Query on byContact), appendMessage/updateTicket (transactions of Puts and report-counter Updates);
+ *   the contact lifecycle (dynamo-contacts.ts): GetItem, Query, PutItem/UpdateItem (also in
+ *   transactions of Puts), and conditional DeleteItem of the identity, thread-pointer and message
+ *   index items whose keys hold a customer's address or ids when the contact is erased.
  * - worker: re-ingest, status and edit (as the webhook), acks/SLA checks/deliveries: getTicket,
  *   getMessage (GetItem), getMessages (Query on the table), appendMessage/updateTicket,
  *   updateMessageDelivery (transactions of Puts and Updates), claimSend, consumeRateLimit and
@@ -59,7 +63,7 @@ type IndexName = (typeof TABLE.indexes)[number]['name'];
  */
 export const TABLE_ACCESS: Readonly<Record<LambdaName, { readonly table: readonly string[]; readonly indexQueries: readonly IndexName[] }>> = {
   webhook: { table: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem'], indexQueries: [] },
-  api: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem'], indexQueries: ['byStatus', 'byChannel', 'byContact'] },
+  api: { table: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'], indexQueries: TABLE.indexes.map((i) => i.name) },
   worker: { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexQueries: [] },
 };
 
@@ -153,6 +157,8 @@ export class Functions extends Construct {
 
     queues.followUp.queue.grantSendMessages(this.api);
     bucket.grantRead(this.api, `${ATTACHMENTS.prefix}*`); // presigned download URLs are signed with this grant
+    // Erasing a contact deletes its stored bytes (the bucket is unversioned: DeleteObject removes them).
+    this.api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects(`${ATTACHMENTS.prefix}*`)] }));
 
     queues.followUp.queue.grantSendMessages(this.worker); // SLA re-delays
     // Jobs that can never succeed go to their DLQ at once, with the reason.

@@ -8,27 +8,12 @@ import { Token } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
 import type { FunctionName } from '../functions/spec.ts';
 import { checkPassThroughContext, PASS_THROUGH_CONTEXT } from './context.ts';
+import { DEFAULT_THROTTLE, type ThrottleSettings } from './throttle.ts';
 
 /** The three Lambdas. */
 export type LambdaName = 'webhook' | 'api' | 'worker';
 
-export interface ThrottleSettings {
-  /** Steady-state requests per second, per route. */
-  readonly rateLimit: number;
-  /** Burst (token bucket size), per route. */
-  readonly burstLimit: number;
-}
-
-/**
- * Per-route throttling defaults of the HTTP API stage. Webhook routes are unauthenticated at the
- * gateway (verified in the function) and take provider bursts; the REST API serves a support tool.
- * Each route key gets its own limits (API Gateway HTTP API route settings), so one noisy webhook
- * cannot use up the API's budget or the other way round.
- */
-export const DEFAULT_THROTTLE: Readonly<Record<FunctionName, ThrottleSettings>> = {
-  webhook: { rateLimit: 200, burstLimit: 400 },
-  api: { rateLimit: 50, burstLimit: 100 },
-};
+export { DEFAULT_THROTTLE, type ThrottleSettings } from './throttle.ts';
 
 /** Context keys this module reads (plus the pass-through keys of lib/context.ts). */
 export const CONTEXT = {

@@ -11,8 +11,9 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../core/errors.ts';
-import { activitySortKey, channelPartition, mergePages, shardOf, statusPartition } from '../core/listing.ts';
-import { DuplicateError, PermanentError, type ChangeRecord, type StatsWrite, type IngestContext, type IngestWrite, type ListQuery, type TicketStore } from '../core/ports.ts';
+import { DuplicateError, PermanentError, type ChangeRecord, type StatsWrite, type IngestContext, type IngestWrite, type ListQuery, type ListRead, type TicketStore } from '../core/ports.ts';
+import { shardOf } from '../core/listing.ts';
+import { partitions, ticketIndexKeys, type TicketFilter } from '../core/ticket-query.ts';
 import { ticketIdFromSubject } from '../core/email.ts';
 import { DELIVERY_RANK, type ThreadedBy, type Contact, type IdentityLink, type InboundMessage, type Message, type MessageEdit, type QueuedJob, type StatusUpdate, type Ticket } from '../core/types.ts';
 import { TABLE } from '../spec.ts';
@@ -37,29 +38,30 @@ export const keys = {
   rate: (key: string, windowStart: string) => ({ PK: `RATE#${key}#${windowStart}`, SK: 'RATE' }),
   nonce: (scope: string, value: string) => ({ PK: `NONCE#${scope}#${value}`, SK: 'NONCE' }),
   identity: (kind: string, value: string) => ({ PK: `IDENTITY#${kind}#${value}`, SK: 'IDENTITY' }),
+  /** STOP / START of one address on one channel (automation asks before every automated message). */
+  optOut: (channel: string, address: string) => ({ PK: `OPTOUT#${channel}#${address.toLowerCase()}`, SK: 'OPTOUT' }),
 };
 
-const KEY_ATTRS = ['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'GSI3PK', 'GSI3SK', 'type', 'expiresAt', 'deliveryRank'];
+/** Table and index key attributes, and bookkeeping: never part of what the store returns. */
+const KEY_ATTRS = new Set(['PK', 'SK', ...TABLE.indexes.flatMap((i) => [i.partitionKey, i.sortKey]), 'type', 'expiresAt', 'deliveryRank']);
 const strip = <T>(item: Item): T => {
   const out: Item = {};
-  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRS.includes(k)) out[k] = v;
+  for (const [k, v] of Object.entries(item)) if (!KEY_ATTRS.has(k)) out[k] = v;
   return out as T;
 };
 
+/** The ticket item with its place in every list index (core/ticket-query.ts ticketIndexKeys). */
 export function ticketItem(t: Ticket): Item {
-  const shard = shardOf(t.id);
-  const sk = activitySortKey(t);
-  return {
-    ...keys.ticket(t.id),
-    type: 'ticket',
-    ...t,
-    GSI1PK: statusPartition(t.status, shard),
-    GSI1SK: sk,
-    GSI2PK: channelPartition(t.channel, t.status, shard),
-    GSI2SK: sk,
-    GSI3PK: `CONTACT#${t.contactId}`,
-    GSI3SK: `${t.createdAt}#${t.id}`,
-  };
+  const item: Item = { ...keys.ticket(t.id), type: 'ticket', ...t };
+  const placed = ticketIndexKeys(t);
+  for (const index of TABLE.indexes) {
+    const at = placed[index.name];
+    if (at) {
+      item[index.partitionKey] = at.pk;
+      item[index.sortKey] = at.sk;
+    }
+  }
+  return item;
 }
 
 const messageItem = (m: Message): Item => ({
@@ -97,8 +99,20 @@ const statsUpdate = (table: string, w: StatsWrite): TxItem => {
 /** The items every ticket change writes with it: its events and report counters. */
 const changeItems = (table: string, c: ChangeRecord): TxItem[] => [
   ...c.events.map((e) => eventPut(table, e)),
-  ...c.stats.filter((w) => Object.keys(w.add).length > 0).map((w) => statsUpdate(table, w)),
+  ...mergeStats(c.stats).map((w) => statsUpdate(table, w)),
 ];
+
+/** One update per aggregate item (a transaction may touch an item once): counters of the same item are summed. */
+function mergeStats(stats: readonly StatsWrite[]): StatsWrite[] {
+  const byItem = new Map<string, { pk: string; sk: string; add: Record<string, number> }>();
+  for (const w of stats) {
+    const key = `${w.pk}\u0000${w.sk}`;
+    const item = byItem.get(key) ?? { pk: w.pk, sk: w.sk, add: {} };
+    for (const [k, v] of Object.entries(w.add)) item.add[k] = (item.add[k] ?? 0) + v;
+    byItem.set(key, item);
+  }
+  return [...byItem.values()].filter((w) => Object.keys(w.add).length > 0);
+}
 
 /** A Message-ID, once mapped to a ticket, is never re-pointed: first writer wins. */
 const msgIdPut = (table: string, m: Message): TxItem => ({
@@ -119,6 +133,54 @@ const pmsgItem = (provider: string, m: Message): Item => ({
  */
 const permanentIfInvalid = (e: unknown): unknown =>
   (e as { name?: string }).name === 'ValidationException' ? new PermanentError('store_rejected_item', `DynamoDB refused the write: ${(e as Error).message}`.slice(0, 500)) : e;
+
+/** A list filter as a FilterExpression (the same as core/ticket-query.ts `matches`); adds its names and values. */
+function filterExpression(f: TicketFilter, names: Record<string, string>, values: Item): string | undefined {
+  const parts: string[] = [];
+  const list = (attr: string, prefix: string, xs: readonly string[]) => {
+    names[`#${attr}`] = attr;
+    xs.forEach((x, i) => (values[`:${prefix}${i}`] = x));
+    parts.push(`#${attr} IN (${xs.map((_, i) => `:${prefix}${i}`).join(', ')})`);
+  };
+  if (f.statuses) list('status', 'st', f.statuses);
+  if (f.channels) list('channel', 'ch', f.channels);
+  if (f.priority) {
+    names['#priority'] = 'priority';
+    values[':priority'] = f.priority;
+    parts.push('#priority = :priority');
+  }
+  if (f.assignee !== undefined) {
+    names['#assignee'] = 'assignee';
+    if (f.assignee === null) parts.push('attribute_not_exists(#assignee)');
+    else {
+      values[':assignee'] = f.assignee;
+      parts.push('#assignee = :assignee');
+    }
+  }
+  if (f.tag !== undefined) {
+    names['#tags'] = 'tags';
+    values[':tag'] = f.tag;
+    parts.push('contains(#tags, :tag)');
+  }
+  if (f.contactId) {
+    names['#contactId'] = 'contactId';
+    values[':contactId'] = f.contactId;
+    parts.push('#contactId = :contactId');
+  }
+  if (f.updatedSince) {
+    // Tickets stored before updatedAt existed last changed with their last message.
+    Object.assign(names, { '#updatedAt': 'updatedAt', '#lastMessageAt': 'lastMessageAt' });
+    values[':since'] = f.updatedSince;
+    parts.push('(#updatedAt >= :since OR (attribute_not_exists(#updatedAt) AND #lastMessageAt >= :since))');
+  }
+  if (f.noSla) {
+    names['#slaDueAt'] = 'slaDueAt';
+    parts.push('attribute_not_exists(#slaDueAt)');
+  }
+  return parts.length ? parts.join(' AND ') : undefined;
+}
+
+const UPDATED_INDEX = TABLE.indexes.find((i) => i.name === 'byUpdated')!;
 
 const ttl = (days: number, now = Date.now()): number => Math.floor(now / 1000) + days * 86400;
 
@@ -257,6 +319,11 @@ export class DynamoTicketStore implements TicketStore {
       });
     }
     items.push(...changeItems(this.#table, w.change));
+    if (w.optOut) {
+      const o = w.optOut;
+      // The latest keyword processed wins (unconditional: a condition failing here would cancel the message too).
+      items.push({ Put: { TableName: this.#table, Item: { ...keys.optOut(o.channel, o.address), type: 'optout', channel: o.channel, address: o.address, optedOut: o.optedOut, at: o.at } } });
+    }
     if (w.newContact) {
       const { contact, identity } = w.newContact;
       items.push(
@@ -332,31 +399,41 @@ export class DynamoTicketStore implements TicketStore {
     return item ? strip<Message>(item) : undefined;
   }
 
-  async listTickets(q: ListQuery): Promise<{ tickets: Ticket[]; more: boolean }> {
-    const index = q.channel ? TABLE.indexes[1] : TABLE.indexes[0];
-    const partitions: string[] = [];
-    for (const status of q.statuses) {
-      for (let shard = 0; shard < TABLE.statusShards; shard++) {
-        partitions.push(q.channel ? channelPartition(q.channel, status, shard) : statusPartition(status, shard));
-      }
+  /** One Query on one list-index partition: at most `q.limit` items evaluated, the filter applied to them. */
+  async listTickets(q: ListQuery): Promise<ListRead> {
+    const index = TABLE.indexes.find((i) => i.name === q.index);
+    if (!index) throw new Error(`no index ${q.index}`);
+    if (q.after !== undefined && q.before !== undefined && q.after >= q.before) return { tickets: [], read: 0 };
+    const names: Record<string, string> = { '#pk': index.partitionKey };
+    const values: Item = { ':pk': q.partition };
+    let range = '';
+    if (q.after !== undefined || q.before !== undefined) names['#sk'] = index.sortKey;
+    if (q.after !== undefined && q.before !== undefined) {
+      range = ' AND #sk BETWEEN :after AND :before'; // both exclusive: the bounds themselves are dropped below
+      Object.assign(values, { ':after': q.after, ':before': q.before });
+    } else if (q.after !== undefined) {
+      range = ' AND #sk > :after';
+      values[':after'] = q.after;
+    } else if (q.before !== undefined) {
+      range = ' AND #sk < :before';
+      values[':before'] = q.before;
     }
-    const pages = await Promise.all(
-      partitions.map(async (pk) => {
-        const r = await this.#doc.send(
-          new QueryCommand({
-            TableName: this.#table,
-            IndexName: index.name,
-            KeyConditionExpression: q.before ? '#pk = :pk AND #sk < :before' : '#pk = :pk',
-            ExpressionAttributeNames: { '#pk': index.partitionKey, ...(q.before ? { '#sk': index.sortKey } : {}) },
-            ExpressionAttributeValues: { ':pk': pk, ...(q.before ? { ':before': q.before } : {}) },
-            ScanIndexForward: false,
-            Limit: q.limit,
-          }),
-        );
-        return { items: (r.Items ?? []).map((i) => strip<Ticket>(i)), more: r.LastEvaluatedKey !== undefined };
+    const filter = filterExpression(q.filter, names, values);
+    const r = await this.#doc.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: index.name,
+        KeyConditionExpression: `#pk = :pk${range}`,
+        ...(filter ? { FilterExpression: filter } : {}),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: !q.descending,
+        Limit: q.limit,
       }),
     );
-    return mergePages(pages, q.limit);
+    const tickets = (r.Items ?? []).filter((i) => i[index.sortKey] !== q.after && i[index.sortKey] !== q.before).map((i) => strip<Ticket>(i));
+    const last = r.LastEvaluatedKey?.[index.sortKey] as string | undefined;
+    return { tickets, ...(last !== undefined ? { last } : {}), read: r.ScannedCount ?? r.Items?.length ?? 0 };
   }
 
   async appendMessage(args: {
@@ -462,7 +539,26 @@ export class DynamoTicketStore implements TicketStore {
     return { key: keys.message(ticketId, p['createdAt'] as string, p['messageId'] as string), ticketId, automated: p['automated'] === true };
   }
 
-  async applyDeliveryStatus(update: StatusUpdate, eventId: string): Promise<'applied' | 'unknown' | 'stale'> {
+  /**
+   * A message-level change (a delivery status, a customer's edit) is a change of the ticket for
+   * sync: bump its updatedAt and its place in the byUpdated index, nothing else (no version: it
+   * races with no planner).
+   */
+  #touchTicket(ticketId: string, now: string): TxItem {
+    const pk = partitions.updated(shardOf(ticketId));
+    return {
+      Update: {
+        TableName: this.#table,
+        Key: keys.ticket(ticketId),
+        UpdateExpression: 'SET updatedAt = :now, #upk = :upk, #usk = :usk',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#upk': UPDATED_INDEX.partitionKey, '#usk': UPDATED_INDEX.sortKey },
+        ExpressionAttributeValues: { ':now': now, ':upk': pk, ':usk': `${now}#${ticketId}` },
+      },
+    };
+  }
+
+  async applyDeliveryStatus(update: StatusUpdate, eventId: string, now: string): Promise<'applied' | 'unknown' | 'stale'> {
     const found = await this.#resolveProviderMessage(update.provider, update.providerMessageId);
     if (!found) return 'unknown';
     const at = `${update.status}At`;
@@ -497,6 +593,7 @@ export class DynamoTicketStore implements TicketStore {
       };
       items.push(eventPut(this.#table, event as TicketEvent));
     }
+    items.push(this.#touchTicket(found.ticketId, now));
     try {
       await this.#transact(items, 0);
       return 'applied';
@@ -506,7 +603,7 @@ export class DynamoTicketStore implements TicketStore {
     }
   }
 
-  async applyEdit(edit: MessageEdit): Promise<'applied' | 'unknown' | 'stale'> {
+  async applyEdit(edit: MessageEdit, now: string): Promise<'applied' | 'unknown' | 'stale'> {
     const key = (await this.#resolveProviderMessage(edit.provider, edit.providerMessageId))?.key;
     if (!key) return 'unknown';
     const sets = ['originalText = if_not_exists(originalText, #text)', 'editedAt = :at'];
@@ -519,22 +616,28 @@ export class DynamoTicketStore implements TicketStore {
       sets.push('deleted = :del');
       values[':del'] = true;
     }
+    const edited: TxItem = {
+      Update: {
+        TableName: this.#table,
+        Key: key,
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: 'attribute_exists(PK) AND direction = :in AND (attribute_not_exists(editedAt) OR editedAt < :at)',
+        ExpressionAttributeNames: { '#text': 'text' },
+        ExpressionAttributeValues: values,
+      },
+    };
     try {
-      await this.#doc.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: key,
-          UpdateExpression: `SET ${sets.join(', ')}`,
-          ConditionExpression: 'attribute_exists(PK) AND direction = :in AND (attribute_not_exists(editedAt) OR editedAt < :at)',
-          ExpressionAttributeNames: { '#text': 'text' },
-          ExpressionAttributeValues: values,
-        }),
-      );
+      await this.#transact([edited, this.#touchTicket(String(key['PK']).slice('TICKET#'.length), now)], 0);
       return 'applied';
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) return 'stale';
-      throw permanentIfInvalid(e);
+      if (e instanceof DuplicateError) return 'stale';
+      throw e;
     }
+  }
+
+  async isOptedOut(channel: string, address: string): Promise<boolean> {
+    const item = await this.#get(keys.optOut(channel, address));
+    return item?.['optedOut'] === true;
   }
 
   async getContact(id: string): Promise<{ contact: Contact; identities: IdentityLink[] } | undefined> {

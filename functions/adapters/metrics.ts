@@ -29,7 +29,7 @@ export class EmfMetrics implements MetricsSink {
       const single = this.#metrics.singleMetric();
       for (const [k, v] of Object.entries(e.dimensions)) single.addDimension(k, v);
       for (const set of e.moreDimensionSets ?? []) single.addDimensions({ ...set });
-      single.addMetric(e.name, e.unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count, e.value);
+      single.addMetric(e.name, e.unit === 'Seconds' ? MetricUnit.Seconds : e.unit === 'None' ? MetricUnit.NoUnit : MetricUnit.Count, e.value);
     }
   }
 }

@@ -22,6 +22,9 @@ export class TwilioSender implements Sender {
     if (!authToken || !sid) {
       return { status: 'not_sent', reason: 'Twilio credentials are not configured (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)' };
     }
+    if (message.template) {
+      return { status: 'not_sent', reason: 'outside_window: WhatsApp templates are sent through the Meta Cloud API; Twilio needs a Content SID, which is not supported' };
+    }
     const json = await postForJson(this.#fetch, {
       provider: 'Twilio',
       url: `${this.#cfg.apiBaseUrl}/2010-04-01/Accounts/${encodeURIComponent(sid)}/Messages.json`,

@@ -1,7 +1,9 @@
 /**
  * One REST route: its method and path (as in functions/spec.ts), the scope it needs, its request
- * schemas and its handler. The service authenticates, checks the scope and parses the query and the
- * body with these schemas before the handler runs; the OpenAPI document is generated from them.
+ * schemas, its responses and its handler. The service authenticates, checks the scope and parses the
+ * query and the body with these schemas before the handler runs; the OpenAPI document
+ * (functions/api/openapi.ts) is generated from the same declarations, and the integration tests
+ * check every answer against it (test/helpers/contract.ts).
  */
 import type * as z from 'zod';
 import type { Principal, Scope } from '../core/auth.ts';
@@ -18,6 +20,26 @@ export interface RouteContext<Q, B> {
   readonly body: B;
 }
 
+/** One success answer: its body schema (functions/api/responses.ts), what it means, an example. */
+export interface ResponseSpec {
+  readonly description: string;
+  /** The body; none for an empty answer. */
+  readonly schema?: z.ZodType;
+  /** Default `application/json`. */
+  readonly contentType?: string;
+  /** An example body; defaults to the schema's own (`.meta({ example })`). */
+  readonly example?: unknown;
+  /** Response headers the answer carries: name → meaning. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Error statuses a route answers beyond those its declaration implies; every error has the shared
+ * body (`{"error":{"code","message","details"}}`). Implied: 400 with a query or body schema, 415 with a
+ * body, 401 and 403 with a scope, 404 with a path parameter, 412 (and 400) with ifMatch, 500 always.
+ */
+export type ErrorStatus = 400 | 404 | 409 | 412 | 413 | 422 | 429;
+
 export interface ApiRoute<Q = unknown, B = unknown> {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly path: string;
@@ -28,6 +50,14 @@ export interface ApiRoute<Q = unknown, B = unknown> {
   readonly body?: z.ZodType<B>;
   /** Does the route honour If-Match (documented in OpenAPI)? */
   readonly ifMatch?: boolean;
+  /** Other request headers the route reads (documentation; the handler checks them). */
+  readonly headers?: z.ZodObject;
+  /** A request body example for the document. */
+  readonly bodyExample?: unknown;
+  /** Success answers by status. Routes without it are reported by the contract test, not checked. */
+  readonly responses?: Readonly<Partial<Record<200 | 201 | 202 | 204, ResponseSpec>>>;
+  /** Error statuses beyond the implied ones (see ErrorStatus), each with when it happens. */
+  readonly errors?: Readonly<Partial<Record<ErrorStatus, string>>>;
   handle(ctx: RouteContext<Q, B>): Promise<HttpResponse>;
 }
 

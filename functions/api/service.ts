@@ -1,12 +1,14 @@
 /**
  * The REST API, independent of Lambda: find the route, authenticate and check its scope, parse its
- * query and body with its schemas, call its handler (functions/api/routes/*). Routes live in
+ * query and body with its schemas, call its handler (functions/api/routes/*) with the caller's view
+ * of the store (core/scoped-store.ts: a channel-restricted key sees only its channels). Routes live in
  * functions/spec.ts (what the gateway sends here) and in the route modules (what each does).
  */
 import type { Config } from '../config.ts';
 import { ApiKeyAuthenticator, requireScope, type Principal } from '../core/auth.ts';
 import { ClientError } from '../core/errors.ts';
 import type { CoreDeps } from '../core/ports.ts';
+import { storeFor } from '../core/scoped-store.ts';
 import { clientErrorResponse, errorBody, json, type HttpRequest, type HttpResponse } from '../http.ts';
 import { findRoute } from '../routing.ts';
 import { jsonBody, parse, queryObject } from './request.ts';
@@ -53,12 +55,15 @@ export class ApiService {
     const route = m.kind === 'match' ? this.#routes.get(`${m.route.method} ${m.route.path}`) : undefined;
     if (m.kind !== 'match' || !route) return json(404, errorBody('not_found', `No route ${req.method} ${req.path}.`));
     let principal = ANONYMOUS;
+    let deps = this.#deps;
     if (route.scope) {
       principal = this.#auth.authenticate(req.headers['authorization']);
       requireScope(principal, route.scope);
+      // The caller's view of the store: its channels only, its name on every event it writes.
+      deps = { ...this.#deps, store: storeFor(this.#deps.store, principal) };
     }
     const query = route.query ? parse(route.query, queryObject(req), 'invalid_query', 'The query string') : undefined;
     const body = route.body ? parse(route.body, jsonBody(req), 'invalid_body', 'The body') : undefined;
-    return route.handle({ deps: this.#deps, req, params: { ...m.params, ...req.pathParams }, principal, query, body });
+    return route.handle({ deps, req, params: { ...m.params, ...req.pathParams }, principal, query, body });
   }
 }

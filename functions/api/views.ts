@@ -1,7 +1,7 @@
 /** The REST API's JSON shapes (camelCase). Internal fields (version keys, thread keys) stay inside. */
 import { emptyState, metricsView, slaView } from '../core/response-metrics.ts';
 import type { TicketEvent } from '../core/ticket-events.ts';
-import type { Contact, IdentityLink, Message, Ticket } from '../core/types.ts';
+import type { Message, Ticket } from '../core/types.ts';
 
 export const ticketView = (t: Ticket) => ({
   id: t.id,
@@ -17,6 +17,8 @@ export const ticketView = (t: Ticket) => ({
   tags: t.tags,
   createdAt: t.createdAt,
   lastMessageAt: t.lastMessageAt,
+  /** Tickets stored before updatedAt existed last changed with their last message. */
+  updatedAt: t.updatedAt ?? t.lastMessageAt,
   messageCount: t.messageCount,
   firstResponseAt: t.firstResponseAt ?? null,
   resolvedAt: t.resolvedAt ?? null,
@@ -29,7 +31,16 @@ export const ticketView = (t: Ticket) => ({
 /** A ticket with its SLA targets and response-time measures (GET /v1/tickets/{id}). */
 export const ticketDetailView = (t: Ticket) => {
   const state = t.clock ?? emptyState();
-  return { ...ticketView(t), sla: slaView(state), metrics: metricsView(state) };
+  return {
+    ...ticketView(t),
+    sla: slaView(state),
+    metrics: metricsView(state),
+    // Follow-ups: the survey asked and the customer's latest rating, the pending spell, the last customer message.
+    surveyRequest: t.surveyRequest ?? null,
+    survey: t.survey ?? null,
+    pendingSince: t.pendingSince ?? null,
+    lastInboundAt: t.lastInboundAt ?? null,
+  };
 };
 
 export const messageView = (m: Message) => ({
@@ -37,6 +48,7 @@ export const messageView = (m: Message) => ({
   ticketId: m.ticketId,
   direction: m.direction,
   automated: m.automated,
+  purpose: m.purpose ?? null,
   author: m.author ?? null,
   text: m.text,
   attachments: m.attachments.map(({ key: _key, ...a }) => a),
@@ -67,13 +79,6 @@ export const messageView = (m: Message) => ({
         truncated: m.email.truncated ?? [],
       }
     : null,
-});
-
-export const contactView = (c: Contact, identities: readonly IdentityLink[]) => ({
-  id: c.id,
-  name: c.name ?? null,
-  createdAt: c.createdAt,
-  identities: identities.map((i) => ({ kind: i.kind, value: i.value, linkedAt: i.linkedAt, linkedVia: i.linkedVia })),
 });
 
 /** An event with its common fields first, then what it changed. */

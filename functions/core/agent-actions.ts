@@ -15,13 +15,16 @@ import type { Message, Priority, Ticket, TicketStatus } from './types.ts';
 export interface ActionContext {
   readonly now: Date;
   readonly newId: () => string;
-  readonly settings: Pick<CoreSettings, 'sla'>;
+  readonly settings: Pick<CoreSettings, 'sla'> & Partial<Pick<CoreSettings, 'followUps'>>;
 }
 
 const record = (t: Ticket, drafts: readonly EventDraft[], ctx: ActionContext): RecordedChange =>
-  recordEvents(t, drafts, { resolve: resolverOf(ctx.settings.sla), newId: ctx.newId, now: ctx.now });
+  recordEvents(t, drafts, { resolve: resolverOf(ctx.settings.sla), newId: ctx.newId, now: ctx.now, followUps: ctx.settings.followUps });
 
-/** The actor of an agent's action: the author they gave, else the API key's name. */
+/**
+ * The actor of an agent's action: the author they gave, else the API key's name. The key itself is
+ * on every event the call writes either way (`via: "api:<key name>"`, core/scoped-store.ts).
+ */
 export const agentActor = (author: string | undefined, keyName: string): Actor => (author ? `agent:${author}` : `api:${keyName}`);
 
 export interface ReplyPlan extends RecordedChange {
@@ -73,10 +76,31 @@ export function planNote(ticket: Ticket, input: { text: string; author?: string 
   return { ...record({ ...ticket, messageCount: ticket.messageCount + 1 }, [{ type: 'note.added', at, actor, messageId }], ctx), message };
 }
 
-/** An automated message (acknowledgement) appended to the ticket, queued or already refused. */
+/**
+ * An automated message (acknowledgement, survey, reminder) appended to the ticket, queued or
+ * already refused (`not_sent` with the reason). The ticket remembers it, so each is asked once:
+ * one acknowledgement and one survey per ticket, one reminder per pending spell (`pendingSince`).
+ */
 export function planAutomated(ticket: Ticket, message: Message, ctx: ActionContext): RecordedChange {
-  const changed: Ticket = { ...ticket, autoAckMessageId: message.id, messageCount: ticket.messageCount + 1 };
-  return record(changed, [{ type: 'automated.queued', at: message.createdAt, actor: 'automation', messageId: message.id }], ctx);
+  const at = message.createdAt;
+  const drafts: EventDraft[] = [{ type: 'automated.queued', at, actor: 'automation', messageId: message.id }];
+  let changed: Ticket = { ...ticket, messageCount: ticket.messageCount + 1 };
+  switch (message.purpose ?? 'ack') {
+    case 'ack':
+      changed = { ...changed, autoAckMessageId: message.id };
+      break;
+    case 'survey': {
+      const kind = ctx.settings.followUps?.survey.kind ?? 'csat';
+      changed = { ...changed, surveyRequest: { kind, at, channel: ticket.channel, messageId: message.id, outcome: message.deliveryStatus === 'queued' ? 'queued' : 'not_sent' } };
+      drafts.push({ type: 'survey.requested', at, actor: 'automation', messageId: message.id, kind });
+      break;
+    }
+    case 'reminder':
+      changed = { ...changed, ...(ticket.pendingSince ? { reminderSentFor: ticket.pendingSince } : {}), reminderMessageId: message.id };
+      drafts.push({ type: 'reminder.requested', at, actor: 'automation', messageId: message.id });
+      break;
+  }
+  return record(changed, drafts, ctx);
 }
 
 export interface TicketPatch {
@@ -136,7 +160,9 @@ export function planDeliveryOutcome(ticket: Ticket, message: Message, outcome: '
   const at = ctx.now.toISOString();
   const actor = (message.automated ? 'automation' : (message.actor ?? (message.author ? `agent:${message.author}` : 'automation'))) as Actor;
   if (message.automated) {
-    return record(ticket, [outcome === 'sent' ? { type: 'automated.sent', at, actor, messageId: message.id } : { type: 'automated.failed', at, actor, messageId: message.id }], ctx);
+    const req = ticket.surveyRequest;
+    const next = req && req.messageId === message.id ? { ...ticket, surveyRequest: { ...req, outcome: outcome === 'sent' ? ('sent' as const) : ('not_sent' as const) } } : ticket;
+    return record(next, [outcome === 'sent' ? { type: 'automated.sent', at, actor, messageId: message.id } : { type: 'automated.failed', at, actor, messageId: message.id }], ctx);
   }
   if (outcome !== 'sent') return record(ticket, [{ type: 'reply.failed', at, actor, messageId: message.id, ...(error ? { error } : {}) }], ctx);
   const drafts: EventDraft[] = [{ type: 'reply.sent', at, actor, messageId: message.id }];

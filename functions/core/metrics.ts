@@ -31,10 +31,21 @@ export const METRIC = {
   AutomationSuppressed: 'AutomationSuppressed',
   /** A worker job that can never succeed (invalid, too large), sent to the DLQ at once. */
   JobsRejected: 'JobsRejected',
+  /** A customer's first rating on a ticket (value = the score), [Channel, Kind]. */
+  SurveyScore: 'SurveyScore',
+  SurveyResponses: 'SurveyResponses',
+  /** An automated survey or reminder was sent (a provider accepted it), [Channel, Purpose]. */
+  FollowUpsSent: 'FollowUpsSent',
+  /** A ticket resolved or closed by automation (pending too long, resolved long enough), [Channel, Action]. */
+  TicketsAutoResolved: 'TicketsAutoResolved',
+  TicketsAutoClosed: 'TicketsAutoClosed',
+  /** STOP / START from a customer, [Channel]. */
+  OptOuts: 'OptOuts',
+  OptIns: 'OptIns',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
-export type MetricUnit = 'Count' | 'Seconds';
+export type MetricUnit = 'Count' | 'Seconds' | 'None';
 
 export interface MetricEvent {
   readonly name: MetricName;
@@ -61,3 +72,6 @@ export const seconds = (name: MetricName, dimensions: Record<string, string>, va
   dimensions,
   ...(more?.length ? { moreDimensionSets: more } : {}),
 });
+
+/** A plain value (a survey score). */
+export const value = (name: MetricName, dimensions: Record<string, string>, v: number): MetricEvent => ({ name, unit: 'None', value: v, dimensions });

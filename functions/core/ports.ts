@@ -3,10 +3,12 @@
  * them with the AWS SDK; tests implement them in memory or point the real adapters at local engines.
  */
 import type { ContactStore } from './contact-ports.ts';
+import type { FollowUpSettings } from './follow-ups/settings.ts';
 import type { MetricEvent } from './metrics.ts';
 import type { TicketEvent } from './ticket-events.ts';
 import type { SlaSettings } from './sla-settings.ts';
-import type { Channel, Contact, ThreadedBy, IdentityLink, InboundMessage, Job, Message, MessageEdit, QueuedJob, StatusUpdate, Ticket, TicketStatus } from './types.ts';
+import type { IndexName, TicketFilter } from './ticket-query.ts';
+import type { Channel, Contact, ThreadedBy, IdentityLink, InboundMessage, Job, Message, MessageEdit, QueuedJob, StatusUpdate, Ticket } from './types.ts';
 
 /** Counters to ADD on one report aggregate item (see core/reports.ts), in the same transaction as the change. */
 export interface StatsWrite {
@@ -57,14 +59,31 @@ export interface IngestWrite {
   /** Follow-ups kept on the dedupe record until they are enqueued, so a retry can finish them. */
   readonly pendingJobs: readonly QueuedJob[];
   readonly change: ChangeRecord;
+  /** STOP / START: the sender's address on this channel opts out of (or back into) automated messages. */
+  readonly optOut?: { readonly channel: Channel; readonly address: string; readonly optedOut: boolean; readonly at: string };
 }
 
+/** One Query on one partition of a list index (core/ticket-query.ts plans them, core/listing.ts merges them). */
 export interface ListQuery {
-  readonly statuses: readonly TicketStatus[];
-  readonly channel?: Channel;
-  readonly limit: number;
-  /** Exclusive upper bound on the index sort key (`<lastMessageAt>#<id>`), from the cursor. */
+  readonly index: IndexName;
+  readonly partition: string;
+  readonly descending: boolean;
+  /** Exclusive bounds on the index sort key (`<time>#<id>`, or a bare time). */
+  readonly after?: string;
   readonly before?: string;
+  /** Applied to the items read (a FilterExpression): they count against `limit` whether they match or not. */
+  readonly filter: TicketFilter;
+  /** Index items to evaluate at most (DynamoDB's Limit). */
+  readonly limit: number;
+}
+
+export interface ListRead {
+  /** The matching tickets, in index order. */
+  readonly tickets: Ticket[];
+  /** The sort key of the last item evaluated, when the partition may hold more (LastEvaluatedKey). */
+  readonly last?: string;
+  /** Items evaluated (ScannedCount). */
+  readonly read: number;
 }
 
 export interface TicketStore {
@@ -76,7 +95,7 @@ export interface TicketStore {
   getTicket(id: string): Promise<Ticket | undefined>;
   getMessages(ticketId: string): Promise<Message[]>;
   getMessage(ticketId: string, messageId: string, createdAt: string): Promise<Message | undefined>;
-  listTickets(q: ListQuery): Promise<{ tickets: Ticket[]; more: boolean }>;
+  listTickets(q: ListQuery): Promise<ListRead>;
 
   /** Store a new message and the ticket's new state in one transaction guarded by version. */
   appendMessage(args: {
@@ -102,7 +121,7 @@ export interface TicketStore {
    * A provider's status callback; statuses only move forward. When applied to an agent reply, the
    * event `reply.<status>` (id `eventId`) is written with it.
    */
-  applyDeliveryStatus(update: StatusUpdate, eventId: string): Promise<'applied' | 'unknown' | 'stale'>;
+  applyDeliveryStatus(update: StatusUpdate, eventId: string, now: string): Promise<'applied' | 'unknown' | 'stale'>;
   /**
    * Record the intent to send a queued message (before calling the provider); false when an earlier
    * attempt already did, so an automated message is never sent twice.
@@ -113,8 +132,10 @@ export interface TicketStore {
   /** Report aggregate items of one partition for days `from`..`to` (YYYY-MM-DD, inclusive). */
   queryStats(pk: string, fromDay: string, toDay: string): Promise<Array<Record<string, unknown>>>;
   /** A customer's edit or unsend; the first text is kept as `originalText`. */
-  applyEdit(edit: MessageEdit): Promise<'applied' | 'unknown' | 'stale'>;
-  getContact(id: string): Promise<{ contact: Contact; identities: IdentityLink[] } | undefined>;
+  applyEdit(edit: MessageEdit, now: string): Promise<'applied' | 'unknown' | 'stale'>;
+  /** Did this address opt out (STOP) of automated messages on this channel? */
+  isOptedOut(channel: Channel, address: string): Promise<boolean>;
+    getContact(id: string): Promise<{ contact: Contact; identities: IdentityLink[] } | undefined>;
   listTicketsByContact(contactId: string, limit: number): Promise<Ticket[]>;
   /**
    * Record a one-time value (a webhook token) bound to what it signed; true the first time and for a
@@ -261,6 +282,8 @@ export interface CoreSettings {
   readonly dedupeTtlDays: number;
   /** Key for signing API cursors (tamper-evident, stable per deployment). */
   readonly cursorKey: string;
+  /** Surveys, pending reminders, auto-resolve and auto-close, WhatsApp templates, quiet hours. */
+  readonly followUps: FollowUpSettings;
 }
 
 export type { Job };

@@ -16,6 +16,8 @@ interface Base {
   /** ISO time the change happened (for messages: when we received them). */
   readonly at: string;
   readonly actor: Actor;
+  /** The API key a change came through (`api:<key name>`); absent for webhooks and the worker. */
+  readonly via?: `api:${string}`;
 }
 
 export type TicketEvent = Base &
@@ -46,6 +48,18 @@ export type TicketEvent = Base &
     /** `at` of a breach is the due time itself, never the time a check ran. */
     | { readonly type: 'sla.breached'; readonly target: SlaTarget; readonly dueAt: string }
     | { readonly type: 'sla.fulfilled'; readonly target: SlaTarget; readonly dueAt: string | null; readonly withinTarget: boolean }
+    /** The ticket's contact was merged into another (POST /v1/contacts/{id}/merge): `from` -> `to`. */
+    | { readonly type: 'contact.merged'; readonly from: string; readonly to: string }
+    /** The ticket's contact was erased (DELETE /v1/contacts/{id}): its personal data is gone, its timing stays. */
+    | { readonly type: 'contact.erased'; readonly contactId: string }
+    /** A satisfaction survey was asked (its automated message is `messageId`). */
+    | { readonly type: 'survey.requested'; readonly messageId: string; readonly kind: 'csat' | 'ces' | 'nps' }
+    /** The customer rated (a later rating replaces the earlier one: `replaces` is its score). */
+    | { readonly type: 'survey.rated'; readonly kind: 'csat' | 'ces' | 'nps'; readonly score: number; readonly comment?: string; readonly channel: Channel | 'web'; readonly replaces?: number }
+    /** A pending ticket's reminder was asked (its automated message is `messageId`). */
+    | { readonly type: 'reminder.requested'; readonly messageId: string }
+    /** The customer opted out of (STOP) or back into (START) automated messages on this channel and address. */
+    | { readonly type: 'contact.opted_out' | 'contact.opted_in'; readonly channel: Channel; readonly address: string }
   );
 
 export type TicketEventType = TicketEvent['type'];

@@ -1,6 +1,9 @@
 /** Ticket rules: how an inbound message lands on a ticket (agents' actions are in agent-actions.ts). Pure. */
-import { METRIC, count, type MetricEvent } from './metrics.ts';
-import type { CoreSettings, IngestContext, IngestWrite } from './ports.ts';
+import { optCommand, KEYWORD_CHANNELS } from './follow-ups/opt-out.ts';
+import { ratingCounters, ratingOf, surveyStatsPartition } from './follow-ups/ratings.ts';
+import { shardOf } from './listing.ts';
+import { METRIC, count, value, type MetricEvent } from './metrics.ts';
+import type { CoreSettings, IngestContext, IngestWrite, StatsWrite } from './ports.ts';
 import { policyDraft, resolverOf } from './sla-settings.ts';
 import { EMAIL_LIMITS } from '../spec.ts';
 import type { EventDraft } from './ticket-events.ts';
@@ -65,10 +68,15 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
   const contactId = ctx.contactId ?? ids.contactId;
 
   const current = ctx.threadTicket;
+  // STOP / START on SMS and WhatsApp: recorded on the sender's address, never a request for help.
+  const command = (KEYWORD_CHANNELS as readonly string[]).includes(msg.channel) && !msg.signal ? optCommand(msg.text) : undefined;
+  // A score answering the survey on the thread's ticket (even if it closed since): a rating, not a message.
+  const rating = command ? undefined : ratingOf(current, msg, settings.followUps, ids.messageId);
   // Auto-replies, bounces and list mail are stored but never reopen, acknowledge or start an SLA;
-  // reactions, read receipts and postbacks (`signal`) neither reopen nor start a clock.
+  // reactions, read receipts and postbacks (`signal`) neither reopen nor start a clock; nor do
+  // opt-out keywords and ratings.
   const automated = msg.email?.autoSubmitted !== undefined;
-  const counts = !automated && !msg.signal;
+  const counts = !automated && !msg.signal && !command && !rating;
   const at = msg.receivedAt;
   let base: Ticket;
   let reopened = false;
@@ -76,7 +84,7 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
   let thread: IngestWrite['thread'];
   const drafts: EventDraft[] = [];
 
-  if (current && current.status !== 'closed') {
+  if (current && (current.status !== 'closed' || rating)) {
     base = current;
     reopened = current.status === 'resolved' && counts;
     if (counts && current.status !== 'open') {
@@ -120,18 +128,33 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
     }
   }
   drafts.push({ type: 'message.received', at, actor: 'customer', messageId: ids.messageId, channel: msg.channel, countsAsCustomerMessage: counts });
+  const extraStats: StatsWrite[] = [];
+  if (command) {
+    drafts.push({ type: command === 'opt-out' ? 'contact.opted_out' : 'contact.opted_in', at, actor: 'customer', channel: msg.channel, address: msg.from });
+    metrics.push(count(command === 'opt-out' ? METRIC.OptOuts : METRIC.OptIns, { Channel: msg.channel }));
+  }
+  if (rating) {
+    const previous = base.survey;
+    drafts.push({ type: 'survey.rated', at, actor: 'customer', kind: rating.kind, score: rating.score, ...(rating.comment ? { comment: rating.comment } : {}), channel: rating.channel, ...(previous ? { replaces: previous.score } : {}) });
+    // The metrics count a ticket's first rating only; the report reflects the latest.
+    if (!previous) metrics.push(value(METRIC.SurveyScore, { Channel: base.channel, Kind: rating.kind }, rating.score), count(METRIC.SurveyResponses, { Channel: base.channel, Kind: rating.kind }));
+    const shard = shardOf(base.id);
+    for (const c of ratingCounters(previous, rating)) extraStats.push({ pk: surveyStatsPartition(base.channel), sk: `${c.day}#${shard}`, add: c.add });
+  }
 
   const participants = newTicket ? (base.participants ?? []) : mergeParticipants(base, msg);
   const { resolvedAt: _dropped, ...open } = base;
   const changed: Ticket = {
     ...(reopened ? open : base),
+    ...(rating ? { survey: rating } : {}),
     status: counts ? 'open' : base.status,
     lastMessageAt: maxIso(base.lastMessageAt, at),
+    ...(automated ? {} : { lastInboundAt: base.lastInboundAt ? maxIso(base.lastInboundAt, at) : at }),
     messageCount: base.messageCount + 1,
     reopenCount: base.reopenCount + (reopened ? 1 : 0),
     ...(participants.length ? { participants } : {}),
   };
-  const recorded = recordEvents(changed, drafts, { resolve: resolverOf(settings.sla), newId: ids.newId, now });
+  const recorded = recordEvents(changed, drafts, { resolve: resolverOf(settings.sla), newId: ids.newId, now, followUps: settings.followUps });
   const ticket = recorded.ticket;
   metrics.push(...recorded.metrics);
   jobs.push(...recorded.jobs);
@@ -168,7 +191,8 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
       indexMessageId: message.email?.messageId !== undefined && !ctx.messageIdTaken,
       indexProviderId: !ctx.providerIdTaken,
       pendingJobs: followUps,
-      change: recorded.change,
+      change: extraStats.length ? { ...recorded.change, stats: [...recorded.change.stats, ...extraStats] } : recorded.change,
+      ...(command ? { optOut: { channel: msg.channel, address: msg.from, optedOut: command === 'opt-out', at } } : {}),
     },
     jobs: followUps,
     metrics,

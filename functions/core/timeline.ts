@@ -12,16 +12,20 @@ import { checkAt, emptyState, nearestDueAt, nextTimers, step, type Effect, type 
 import { delayUntil } from './sla.ts';
 import type { EventDraft, TicketEvent } from './ticket-events.ts';
 import { shardOf } from './listing.ts';
+import type { FollowUpSettings } from './follow-ups/settings.ts';
+import { followUpTimers, stampStatus } from './follow-ups/timers.ts';
 import type { QueuedJob, Ticket } from './types.ts';
 
 export interface TimelineContext {
   readonly resolve: PolicyResolver;
   readonly newId: () => string;
   readonly now: Date;
+  /** When given, status changes start follow-up timers (core/follow-ups/timers.ts). */
+  readonly followUps?: FollowUpSettings | undefined;
 }
 
 export interface RecordedChange {
-  /** The ticket with its new response-time state, nearest SLA due time and version + 1. */
+  /** The ticket with its new response-time state, nearest SLA due time, updatedAt (ctx.now) and version + 1. */
   readonly ticket: Ticket;
   readonly change: ChangeRecord;
   /** Emit after the change commits. */
@@ -91,10 +95,14 @@ function finish(ticket: Ticket, state: MetricsState, events: TicketEvent[], effe
   }
   const due = nearestDueAt(state);
   const { slaDueAt: _old, ...rest } = ticket;
-  const next: Ticket = { ...rest, clock: state, ...(due ? { slaDueAt: due } : {}), version: ticket.version + 1 };
+  // Every recorded change passes here: it is when the ticket last changed (sync orders by it).
+  const stamped = stampStatus(rest, events);
+  const next: Ticket = { ...stamped, clock: state, ...(due ? { slaDueAt: due } : {}), updatedAt: ctx.now.toISOString(), version: ticket.version + 1 };
   const jobs: QueuedJob[] = nextTimers(state)
     .filter((t) => !before.has(`${t.kind}@${t.at}`))
     .map((t) => ({ job: { kind: 'sla-check', ticketId: ticket.id, dueAt: t.at }, delaySeconds: delayUntil(ctx.now, t.at) }));
+  // Follow-up timers (reminder, auto-resolve, survey, auto-close) start with a status change.
+  if (ctx.followUps) jobs.push(...followUpTimers(next, events, ctx.followUps, ctx.now));
   return { ticket: next, change: { events, stats: statsWrites(ticket, samples) }, metrics, jobs };
 }
 

@@ -98,6 +98,8 @@ export interface InboundMessage {
   readonly fullTextKey?: string;
   /** A reaction, read receipt or postback: stored, but it neither reopens a ticket nor starts a clock. */
   readonly signal?: 'reaction' | 'postback' | 'read';
+  /** The payload of a button or quick reply the customer tapped (our survey buttons: `survey:<score>`). */
+  readonly buttonPayload?: string;
 }
 
 export type Direction = 'inbound' | 'outbound' | 'note';
@@ -139,6 +141,12 @@ export interface Message {
   readonly email?: EmailInfo;
   readonly threadedBy?: ThreadedBy;
   readonly fullTextKey?: string;
+  /** Automated messages: what for (ack, survey, reminder). */
+  readonly purpose?: 'ack' | 'survey' | 'reminder';
+  /** Buttons offered with the text (survey scores), where the channel has them; `id` comes back as the payload. */
+  readonly choices?: ReadonlyArray<{ readonly id: string; readonly title: string }>;
+  /** WhatsApp outside the 24-hour window: the approved template sent instead of free text. */
+  readonly template?: { readonly name: string; readonly language: string };
 }
 
 export interface Ticket {
@@ -170,8 +178,45 @@ export interface Ticket {
   readonly clock?: MetricsState;
   /** Nearest active SLA due time, for sorting and the list view. */
   readonly slaDueAt?: string;
+  /**
+   * When the ticket last changed (any message, status, assignee, tags, priority, SLA record), from
+   * the clock of the write; what sync (`sort=updatedAt`) orders by. Absent on tickets stored before
+   * it existed: read it as `lastMessageAt`.
+   */
+  readonly updatedAt?: string;
+  /** When the customer last wrote (any inbound message): WhatsApp's 24-hour window runs from it. */
+  readonly lastInboundAt?: string;
+  /** When the ticket last became `pending` (follow-up timers are stamped with it); absent otherwise. */
+  readonly pendingSince?: string;
+  /** The pendingSince a reminder was sent (or refused) for: one reminder per pending spell. */
+  readonly reminderSentFor?: string;
+  /** That reminder's message. */
+  readonly reminderMessageId?: string;
+  /** The satisfaction survey asked on this ticket (at most one), and how it went. */
+  readonly surveyRequest?: SurveyRequest;
+  /** The customer's latest rating (a second rating replaces the first; the event log keeps both). */
+  readonly survey?: SurveyRating;
   /** Optimistic-concurrency version, incremented on every write. */
   readonly version: number;
+}
+
+export interface SurveyRequest {
+  readonly kind: 'csat' | 'ces' | 'nps';
+  readonly at: string;
+  readonly channel: Channel;
+  readonly messageId: string;
+  /** `sent` when a provider accepted it; otherwise why not (opted_out, outside_window, rate_limited, …). */
+  readonly outcome: 'queued' | 'sent' | 'not_sent';
+}
+
+export interface SurveyRating {
+  readonly kind: 'csat' | 'ces' | 'nps';
+  readonly score: number;
+  readonly comment?: string;
+  readonly at: string;
+  readonly channel: Channel | 'web';
+  /** The inbound message that carried it (absent for ratings from the survey page). */
+  readonly messageId?: string;
 }
 
 export interface Contact {
@@ -193,7 +238,9 @@ export type Job =
   | { readonly kind: 'deliver'; readonly ticketId: string; readonly messageId: string; readonly createdAt: string }
   | { readonly kind: 'ingest'; readonly message: InboundMessage }
   | { readonly kind: 'status'; readonly update: StatusUpdate }
-  | { readonly kind: 'edit'; readonly edit: MessageEdit };
+  | { readonly kind: 'edit'; readonly edit: MessageEdit }
+  /** A follow-up timer (core/follow-ups/timers.ts): does nothing unless the ticket is still in the state stamped `since`. */
+  | { readonly kind: 'follow-up'; readonly ticketId: string; readonly purpose: 'survey' | 'reminder' | 'auto-resolve' | 'auto-close'; readonly dueAt: string; readonly since: string };
 
 /** A provider's delivery report for one of our outbound messages. */
 export interface StatusUpdate {

@@ -1,6 +1,6 @@
 /**
  * The api function's wiring. Runs: ticket reads and writes on DynamoDB, delivery jobs on SQS,
- * presigned attachment URLs (S3 presigner; no S3 calls). Does not run: channel parsers or
+ * presigned attachment URLs (S3 presigner), S3 deletes of a contact's stored bytes on erase. Does not run: channel parsers or
  * verification, senders, parking, retries, outbound fetches.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -8,6 +8,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3DownloadLinks } from '../adapters/attachments.ts';
 import { DynamoContactStore } from '../adapters/dynamo-contacts.ts';
+import { S3ObjectEraser } from '../adapters/s3-erase.ts';
 import { bounded, CLIENT_TIMEOUTS } from '../adapters/client-options.ts';
 import { ApiService } from '../api/service.ts';
 import type { Config } from '../config.ts';
@@ -17,7 +18,7 @@ import { commonDeps, notWired, perContainer, type FunctionRuntime } from './comm
 export interface ApiClients {
   readonly dynamo: DynamoDBClient;
   readonly sqs: SQSClient;
-  /** Only signs URLs (the credentials and region it resolves); never called. */
+  /** Signs URLs; its only calls are DeleteObject when a contact is erased. */
   readonly s3: S3Client;
 }
 
@@ -35,7 +36,7 @@ export function apiDeps(config: Config, clients: ApiClients): CoreDeps {
   const links = new S3DownloadLinks(clients.s3, config.attachmentsBucket);
   return {
     ...commonDeps(config, clients),
-    contacts: new DynamoContactStore(clients.dynamo, config.tableName),
+    contacts: new DynamoContactStore(clients.dynamo, config.tableName, new S3ObjectEraser(clients.s3, config.attachmentsBucket)),
     attachments: {
       downloadUrl: (key, filename) => links.downloadUrl(key, filename),
       put: () => Promise.reject(new Error('attachments.put is not wired in the api function')),

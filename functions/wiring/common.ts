@@ -41,6 +41,7 @@ export function commonDeps(config: Config, clients: { readonly dynamo: DynamoDBC
       autoAck: config.autoAck,
       automationRateLimitPerHour: config.automationRateLimitPerHour,
       cursorKey: config.cursorKey,
+      followUps: config.followUps,
       dedupeTtlDays: config.dedupeTtlDays,
     },
   };

@@ -15,7 +15,12 @@ import type { Job } from '../core/types.ts';
 import type { Config } from '../config.ts';
 import { QUEUES } from '../spec.ts';
 
-const JobEnvelope = z.object({ kind: z.enum(['ack', 'sla-check', 'deliver', 'ingest', 'status', 'edit']) }).loose();
+const JobEnvelope = z.object({ kind: z.enum(['ack', 'sla-check', 'deliver', 'ingest', 'status', 'edit', 'follow-up']) }).loose();
+const ISO = z.iso.datetime();
+/** Follow-up timers are checked whole: their times decide what the worker does. */
+const FollowUpJob = z
+  .object({ kind: z.literal('follow-up'), ticketId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/), purpose: z.enum(['survey', 'reminder', 'auto-resolve', 'auto-close']), dueAt: ISO, since: ISO })
+  .strict();
 
 /** The job in a record; a body that is not one is a PermanentError (no retry will make it one). */
 export function parseJob(record: Pick<SQSRecord, 'body'>): Job {
@@ -27,6 +32,7 @@ export function parseJob(record: Pick<SQSRecord, 'body'>): Job {
   }
   const parsed = JobEnvelope.safeParse(body);
   if (!parsed.success) throw new PermanentError('invalid_job', 'the message body is not a known job');
+  if (parsed.data.kind === 'follow-up' && !FollowUpJob.safeParse(body).success) throw new PermanentError('invalid_job', 'the follow-up job is not valid');
   return parsed.data as unknown as Job;
 }
 

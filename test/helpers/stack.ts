@@ -2,11 +2,12 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
 import { RecordingMetrics } from '../../functions/adapters/metrics.ts';
 import { LOCAL_DEFAULTS } from '../../functions/config.ts';
 import { LOCAL_SNS_CERT_FILE, LOCAL_SNS_TOPIC_ARN, startLocalStack, type LocalStack } from '../../bin/local-stack.ts';
 import { readFileSync } from 'node:fs';
+import { checkedAnswers, checkResponsesOf, contractFailures, uncheckedRoutes } from './contract.ts';
 import { fixtureText } from './fixtures.ts';
 import { postTwilio, send, twilioForm, type SignedRequest, type TwilioSimOptions } from '../../bin/simulate.ts';
 
@@ -83,6 +84,8 @@ export async function startTestStack(env: Record<string, string> = {}, opts: { d
     overrides: () => ({ metrics, log: quiet, http, clock }),
   });
   const stop = stack.stop.bind(stack);
+  // Every answer of an api route is checked against the OpenAPI document (test/helpers/contract.ts).
+  const uncheck = checkResponsesOf(stack.url);
   return Object.assign(stack, {
     metrics,
     providerStub,
@@ -91,11 +94,21 @@ export async function startTestStack(env: Record<string, string> = {}, opts: { d
       offsetMs = iso ? Date.parse(iso) - Date.now() : 0;
     },
     async stop() {
+      uncheck();
       await stop();
       await providerStub.close();
     },
   });
 }
+
+// After each test file: routes answered without a declared response schema (reported, not checked
+// yet), and any contract failure a test's own try/catch may have swallowed.
+afterAll(() => {
+  const unchecked = uncheckedRoutes();
+  if (unchecked.length) console.warn(`contract: routes without a response schema in openapi.json (not checked): ${unchecked.join(', ')}`);
+  if (process.env['CONTRACT_REPORT']) console.warn(`contract: answers checked: ${checkedAnswers().join(', ') || 'none'}`);
+  if (contractFailures.length) throw new Error(`${contractFailures.length} answer(s) did not match openapi.json:\n${contractFailures.join('\n')}`);
+});
 
 export interface StubRequest {
   readonly path: string;

@@ -181,6 +181,10 @@ describe('attachments bucket', () => {
     expect(on(webhook, '/inbound/*')).toEqual(expect.arrayContaining(['s3:GetObject*']));
     expect(on(apiFn, '/attachments/*')).toEqual(expect.arrayContaining(['s3:GetObject*']));
     expect(on(apiFn, '/attachments/*')).not.toContain('s3:PutObject');
+    // Erasing a contact deletes its stored bytes: the api alone may delete, and only under attachments/.
+    expect(on(apiFn, '/attachments/*')).toContain('s3:DeleteObject');
+    expect(on(apiFn, '/inbound/*')).toEqual([]);
+    for (const s of [webhook, worker]) expect(JSON.stringify(s.map((x) => x.Action))).not.toContain('s3:Delete');
     // The worker never touches the bucket: parked messages are normalized, their bytes already stored.
     expect(JSON.stringify(worker.map((x) => x.Action))).not.toContain('s3:');
     for (const s of [webhook, apiFn, worker]) expect(JSON.stringify(s.map((x) => x.Action))).not.toContain('ses:');
@@ -237,27 +241,26 @@ function allStatements(t: Template): Array<{ Action: string | string[]; Resource
   ] as Array<{ Action: string | string[]; Resource: unknown }>;
 }
 
-const FORBIDDEN_DYNAMO = /^dynamodb:(Scan|DeleteItem|BatchWriteItem|.*\*)$/;
+const FORBIDDEN_DYNAMO = /^dynamodb:(Scan|BatchWriteItem|.*\*)$/;
 
 describe('DynamoDB least privilege', () => {
-  it('no policy anywhere allows dynamodb:Scan, DeleteItem, BatchWriteItem or a dynamodb wildcard', () => {
+  it('no policy anywhere allows dynamodb:Scan, BatchWriteItem or a dynamodb wildcard; only the api may DeleteItem (erasing a contact)', () => {
     for (const t of [template, synthWith({ sesIdentities: 'example.com' }).template]) {
       const all = allStatements(t).flatMap(actionsOf);
       expect(all.some((a) => a.startsWith('dynamodb:'))).toBe(true);
       expect(all.filter((a) => FORBIDDEN_DYNAMO.test(a) || a === '*')).toEqual([]);
     }
+    for (const fn of [stack.functions.webhook, stack.functions.worker]) expect(dynamoGrants(fn)['table']).not.toContain('DeleteItem');
   });
 
   it('the webhook may BatchGetItem, GetItem, PutItem and UpdateItem on the table, and nothing on the indexes', () => {
     expect(dynamoGrants(stack.functions.webhook)).toEqual({ table: ['BatchGetItem', 'GetItem', 'PutItem', 'UpdateItem'] });
   });
 
-  it('the api may GetItem, PutItem, Query and UpdateItem (report counters) on the table, and only Query on the three list indexes', () => {
+  it('the api may GetItem, PutItem, Query, UpdateItem (report counters) and DeleteItem (erase) on the table, and only Query on the list indexes', () => {
     expect(dynamoGrants(stack.functions.api)).toEqual({
-      table: ['GetItem', 'PutItem', 'Query', 'UpdateItem'],
-      'index/byChannel': ['Query'],
-      'index/byContact': ['Query'],
-      'index/byStatus': ['Query'],
+      table: ['DeleteItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'],
+      ...Object.fromEntries(TABLE.indexes.map((i) => [`index/${i.name}`, ['Query']])),
     });
   });
 
@@ -265,8 +268,9 @@ describe('DynamoDB least privilege', () => {
     expect(dynamoGrants(stack.functions.worker)).toEqual({ table: ['BatchGetItem', 'GetItem', 'PutItem', 'Query', 'UpdateItem'] });
   });
 
-  it('the grants cover every call the store makes, and the store makes none of the forbidden ones', () => {
-    const src = readFileSync(new URL('../../functions/adapters/dynamo-store.ts', import.meta.url), 'utf8');
+  /** The table actions an adapter's source issues (commands, and transaction items by kind). */
+  const actionsIn = (file: string): Set<string> => {
+    const src = readFileSync(new URL(`../../functions/adapters/${file}`, import.meta.url), 'utf8');
     const byCommand: Record<string, string> = {
       Get: 'GetItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', Query: 'Query', Scan: 'Scan',
       BatchWrite: 'BatchWriteItem', BatchGet: 'BatchGetItem', TransactGet: 'GetItem', ExecuteStatement: 'PartiQL', ExecuteTransaction: 'PartiQL',
@@ -275,11 +279,25 @@ describe('DynamoDB least privilege', () => {
     for (const [, c] of src.matchAll(/new (\w+)Command\(/g)) if (c !== 'TransactWrite') needed.add(byCommand[c!] ?? `unknown ${c}Command`);
     // TransactWriteItems is authorised per item kind.
     for (const [, k] of src.matchAll(/\b(Put|Update|Delete|ConditionCheck):\s*\{/g)) needed.add(`${k}Item`);
+    return needed;
+  };
+
+  it('the grants cover every call the store makes, and the store makes none of the forbidden ones', () => {
+    const src = readFileSync(new URL('../../functions/adapters/dynamo-store.ts', import.meta.url), 'utf8');
+    const needed = actionsIn('dynamo-store.ts');
     expect(needed.size).toBeGreaterThan(0);
     const granted = new Set([stack.functions.webhook, stack.functions.api, stack.functions.worker].flatMap((fn) => dynamoGrants(fn)['table'] ?? []));
     expect([...needed].filter((a) => !granted.has(a))).toEqual([]);
-    expect([...needed].filter((a) => FORBIDDEN_DYNAMO.test(`dynamodb:${a}`))).toEqual([]);
+    expect([...needed].filter((a) => FORBIDDEN_DYNAMO.test(`dynamodb:${a}`) || a === 'DeleteItem')).toEqual([]);
     if (src.includes('IndexName')) expect(Object.keys(dynamoGrants(stack.functions.api)).some((k) => k.startsWith('index/'))).toBe(true);
+  });
+
+  it('the api’s grants cover every call the contact store makes (it alone deletes), and it makes none of the forbidden ones', () => {
+    const needed = actionsIn('dynamo-contacts.ts');
+    expect(needed).toContain('DeleteItem');
+    const api = dynamoGrants(stack.functions.api);
+    expect([...needed].filter((a) => !(api['table'] ?? []).includes(a))).toEqual([]);
+    expect([...needed].filter((a) => FORBIDDEN_DYNAMO.test(`dynamodb:${a}`))).toEqual([]);
   });
 });
 

@@ -176,11 +176,16 @@ describe('batches and idempotency', () => {
     const update = telegramPayload({ from: chat, body: 'I ordered the wrong size', messageId: 12, updateId: 900000 + Number(chat.slice(-5)) });
     await deliver(stack, signedTelegram(s.TELEGRAM_SECRET_TOKEN!, update));
     await deliver(stack, signedTelegram(s.TELEGRAM_SECRET_TOKEN!, update));
-    await deliver(stack, signedTelegram(s.TELEGRAM_SECRET_TOKEN!, telegramPayload({ from: chat, body: 'I ordered the wrong colour', messageId: 12, edit: true })));
     const [t] = await ticketsOf(stack, chat);
-    const msgs = (await detail(t!['id'])).messages;
+    // (this stack sends no acknowledgement: nothing else changes the ticket meanwhile)
+    const before = (await detail(t!['id'])).ticket.updatedAt as string;
+    await deliver(stack, signedTelegram(s.TELEGRAM_SECRET_TOKEN!, telegramPayload({ from: chat, body: 'I ordered the wrong colour', messageId: 12, edit: true })));
+    const d = await detail(t!['id']);
+    const msgs = d.messages.filter((m: any) => !m.automated);
     expect(msgs).toHaveLength(1);
     expect(msgs[0]).toMatchObject({ text: 'I ordered the wrong colour', originalText: 'I ordered the wrong size', editedAt: expect.any(String) });
+    // The edit is a change of the ticket for sync: updatedAt moved.
+    expect(d.ticket.updatedAt > before).toBe(true);
   });
 });
 
@@ -198,11 +203,15 @@ describe('outbound through the channel the ticket came from, and status callback
     expect(call.json).toMatchObject({ messaging_product: 'whatsapp', type: 'text', text: { body: 'It ships today' } });
     expect(sent.providerMessageId).toMatch(/^wamid\./);
 
+    const before = (await detail(t!['id'])).ticket.updatedAt as string;
     for (const status of ['delivered', 'read', 'sent']) {
       expect((await deliver(stack, signedMeta(s.META_APP_SECRET!, metaStatusPayload({ id: sent.providerMessageId, status, to: '555000111' })))).status).toBe(200);
     }
-    const after = (await detail(t!['id'])).messages.find((m: any) => m.id === reply.json.message.id);
+    const afterDetail = await detail(t!['id']);
+    const after = afterDetail.messages.find((m: any) => m.id === reply.json.message.id);
     expect(after.deliveryStatus).toBe('read'); // the late "sent" did not move it back
+    // A delivery status is a change of the ticket for sync: updatedAt moved, and sort=updatedAt lists it.
+    expect(afterDetail.ticket.updatedAt > before).toBe(true);
     // a status for a message we never sent is accepted and changes nothing
     expect((await deliver(stack, signedMeta(s.META_APP_SECRET!, metaStatusPayload({ id: 'wamid.unknown', status: 'read', to: '555000111' })))).status).toBe(200);
     expect(stack.metrics.events.some((e) => e.name === 'StatusUpdates' && e.dimensions['Outcome'] === 'unknown')).toBe(true);

@@ -110,6 +110,8 @@ function whatsappEntry(raw: unknown, i: number, receivedAt: string): ChannelEven
           ...(msg.context?.id ? { inReplyTo: msg.context.id } : {}),
           // A reaction is stored but neither reopens a ticket nor starts a clock.
           ...(msg.type === 'reaction' ? { signal: 'reaction' as const } : {}),
+          // A reply button or list row (our survey's scores) or a template's quick-reply button.
+          ...(buttonPayloadOf(msg) ? { buttonPayload: buttonPayloadOf(msg) } : {}),
         },
       });
     });
@@ -132,6 +134,12 @@ function whatsappEntry(raw: unknown, i: number, receivedAt: string): ChannelEven
     });
     return out;
   });
+}
+
+function buttonPayloadOf(m: z.infer<typeof WaMessageSchema>): string | undefined {
+  if (m.type === 'interactive') return (m.interactive?.button_reply ?? m.interactive?.list_reply)?.id;
+  if (m.type === 'button') return m.button?.payload;
+  return undefined;
 }
 
 function waContent(m: z.infer<typeof WaMessageSchema>): { text: string; attachments: Attachment[] } {
@@ -211,6 +219,7 @@ function messagingEntry(raw: unknown, i: number, channel: 'messenger' | 'instagr
             text,
             attachments,
             ...(m.reply_to?.mid ? { inReplyTo: m.reply_to.mid } : {}),
+            ...(m.quick_reply?.payload ? { buttonPayload: m.quick_reply.payload } : {}),
           },
         },
       ];

@@ -62,6 +62,7 @@ function messageEvent(f: {
   receivedAt: string;
   sentAt?: string | undefined;
   inReplyTo?: string | undefined;
+  buttonPayload?: string | undefined;
 }): ChannelEvent {
   const name = nameOf(f.user);
   return {
@@ -81,6 +82,7 @@ function messageEvent(f: {
       receivedAt: f.receivedAt,
       ...(f.sentAt ? { sentAt: f.sentAt } : {}),
       ...(f.inReplyTo ? { inReplyTo: f.inReplyTo } : {}),
+      ...(f.buttonPayload ? { buttonPayload: f.buttonPayload } : {}),
     },
   };
 }
@@ -135,6 +137,8 @@ export function normalizeTelegram(body: unknown, receivedAt: string): ChannelEve
         attachments: [],
         receivedAt,
         inReplyTo: telegramMessageId(q.message.chat.id, q.message.message_id),
+        // An inline keyboard button (our survey's scores): its callback data is the payload.
+        buttonPayload: q.data,
       }),
     ];
   }

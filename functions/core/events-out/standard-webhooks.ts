@@ -29,11 +29,11 @@ function signature(key: Buffer, id: string, timestamp: number, body: string | Ui
   return createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest();
 }
 
-export interface SignedHeaders {
+export type SignedHeaders = {
   readonly 'webhook-id': string;
   readonly 'webhook-timestamp': string;
   readonly 'webhook-signature': string;
-}
+};
 
 /** Headers for one delivery, signed with every given secret (newest first). */
 export function signHeaders(secrets: readonly string[], id: string, timestampSeconds: number, body: string | Uint8Array): SignedHeaders {

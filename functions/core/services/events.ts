@@ -25,14 +25,14 @@ export async function applyEvent(deps: CoreDeps, event: ActionableEvent): Promis
       return;
     case 'status': {
       const u = event.update;
-      const outcome = await deps.store.applyDeliveryStatus(u, deps.ids.newId());
+      const outcome = await deps.store.applyDeliveryStatus(u, deps.ids.newId(), deps.clock.now().toISOString());
       deps.metrics.emit([count(METRIC.StatusUpdates, { Provider: u.provider, Status: u.status, Outcome: outcome })]);
       deps.log.info('delivery status', { provider: u.provider, providerMessageId: u.providerMessageId, status: u.status, outcome });
       return;
     }
     case 'edit': {
       const e = event.edit;
-      const outcome = await deps.store.applyEdit(e);
+      const outcome = await deps.store.applyEdit(e, deps.clock.now().toISOString());
       deps.metrics.emit([count(METRIC.MessagesEdited, { Provider: e.provider, Outcome: outcome })]);
       deps.log.info('message edited', { provider: e.provider, providerMessageId: e.providerMessageId, deleted: e.deleted ?? false, outcome });
       return;

@@ -1,12 +1,13 @@
 /** What the REST API does with tickets: read, list, reply, update. */
 import { createHash } from 'node:crypto';
 import { ClientError, ConflictError } from '../errors.ts';
-import { decodeCursor, encodeCursor, activitySortKey, openCursor, sealCursor } from '../listing.ts';
-import { DuplicateError, type CoreDeps } from '../ports.ts';
+import { openCursor, openListCursor, readPage, sealCursor, sealListCursor, type ListPosition } from '../listing.ts';
+import { DuplicateError, type CoreDeps, type ListQuery } from '../ports.ts';
+import { CONTACT_INLINE_MAX, LIST_READ_BOUND, inlinePage, isSync, normalizeQuery, partitions, planPhase, queryFingerprint, readsContactInline, type ListParams } from '../ticket-query.ts';
 import { planNote, planPatch, planReply, type TicketPatch } from '../agent-actions.ts';
 import type { Actor } from '../ticket-events.ts';
 import type { TicketEvent } from '../ticket-events.ts';
-import { TICKET_STATUSES, type Channel, type Message, type Ticket, type TicketStatus } from '../types.ts';
+import type { Channel, Message, Ticket } from '../types.ts';
 import { lostRace } from './retry.ts';
 
 
@@ -22,24 +23,76 @@ export async function getTicketWithMessages(deps: CoreDeps, id: string): Promise
   return { ticket, messages };
 }
 
-export interface ListInput {
-  readonly status?: TicketStatus | undefined;
-  readonly channel?: Channel | undefined;
+export interface ListInput extends ListParams {
   readonly limit: number;
   readonly cursor?: string | undefined;
+  /** The caller's channel restriction (Principal.channels): no other channel's ticket is ever listed. */
+  readonly allowedChannels?: readonly Channel[] | undefined;
 }
 
-export async function listTickets(deps: CoreDeps, input: ListInput): Promise<{ tickets: Ticket[]; nextCursor?: string }> {
-  const filters = { status: input.status ?? null, channel: input.channel ?? null };
-  const before = input.cursor ? decodeCursor(input.cursor, filters) : undefined;
-  const { tickets, more } = await deps.store.listTickets({
-    statuses: input.status ? [input.status] : TICKET_STATUSES,
-    ...(input.channel ? { channel: input.channel } : {}),
-    limit: input.limit,
-    ...(before ? { before } : {}),
-  });
-  const last = tickets.at(-1);
-  return { tickets, ...(more && last ? { nextCursor: encodeCursor(activitySortKey(last), filters) } : {}) };
+export interface TicketPage {
+  readonly tickets: Ticket[];
+  /** Absent at the end of the list; always present in sync mode (`sort=updatedAt`). */
+  readonly nextCursor?: string;
+  /** Index items read and Query calls made for this page (for the bench and logs). */
+  readonly read: number;
+  readonly queries: number;
+}
+
+/**
+ * One page of a ticket list (core/ticket-query.ts plans it, core/listing.ts reads it). At most
+ * LIST_READ_BOUND index items are read, so a page with a rare filter may hold fewer than `limit`
+ * tickets and still have a nextCursor. The cursor is signed and bound to the query and the caller's
+ * channel restriction.
+ */
+export async function listTickets(deps: CoreDeps, input: ListInput): Promise<TicketPage> {
+  const key = deps.settings.cursorKey;
+  const fingerprint = queryFingerprint(input, input.allowedChannels);
+  let at: ListPosition = input.cursor ? openListCursor(input.cursor, fingerprint, key) : { phase: 0, pos: undefined };
+  const q = normalizeQuery(input, input.allowedChannels);
+  if (q === 'empty') return { tickets: [], read: 0, queries: 0 };
+  const now = deps.clock.now();
+  const read = (lq: ListQuery) => deps.store.listTickets(lq);
+  const out = new Map<string, Ticket>();
+  let budget = LIST_READ_BOUND;
+  let reads = 0;
+  let queries = 0;
+  let done = false;
+  // A contact's tickets are few: read them whole and order them in memory (any sort); a contact
+  // with more than CONTACT_INLINE_MAX is read through the sort's own index, the contact a filter.
+  let inline: Ticket[] | undefined;
+  if (readsContactInline(q)) {
+    const r = await read({ index: 'byContact', partition: partitions.contact(q.filter.contactId!), descending: true, filter: {}, limit: CONTACT_INLINE_MAX });
+    budget -= r.read;
+    reads += r.read;
+    queries++;
+    if (r.last === undefined) inline = r.tickets;
+  }
+  for (;;) {
+    const plan = planPhase(q, at.phase, at.pos, now);
+    if (!inline && budget < plan.partitions.length) break; // no room left for this phase on this page
+    const want = input.limit - out.size;
+    const r = inline ? { ...inlinePage(inline, plan, want), read: 0, queries: 0 } : await readPage(read, plan, want, budget);
+    budget -= r.read;
+    reads += r.read;
+    queries += r.queries;
+    for (const t of r.tickets) out.set(t.id, t);
+    if (r.position !== undefined) {
+      at = { phase: at.phase, pos: r.position };
+      break;
+    }
+    if (q.sort === 'slaDueAt' && at.phase === 0) {
+      at = { phase: 1, pos: undefined }; // then the tickets without an active SLA, latest activity first
+      if (out.size < input.limit) continue;
+      break;
+    }
+    // Sync resumes after the last ticket it returned, or where it started when nothing settled yet.
+    const last = [...out.values()].at(-1);
+    if (isSync(q)) at = { phase: 0, pos: last ? (plan.sortKey(last) ?? at.pos) : (at.pos ?? q.filter.updatedSince) };
+    else done = true;
+    break;
+  }
+  return { tickets: [...out.values()], ...(done ? {} : { nextCursor: sealListCursor(fingerprint, at, key) }), read: reads, queries };
 }
 
 export async function replyToTicket(

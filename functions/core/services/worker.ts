@@ -1,18 +1,17 @@
 /** The worker's jobs: auto-acknowledgement, SLA timers, outbound delivery (delivery.ts), re-ingest of parked events. */
-import { planAutomated } from '../agent-actions.ts';
-import { canonicalMailbox, outboundEmailInfo } from '../email.ts';
 import { METRIC, count } from '../metrics.ts';
 import type { CoreDeps } from '../ports.ts';
 import { delayUntil } from '../sla.ts';
 import { resolverOf } from '../sla-settings.ts';
 import { dimsOf } from '../tickets.ts';
 import { recordCheck } from '../timeline.ts';
-import type { Job, Message, Ticket } from '../types.ts';
+import type { Job, Ticket } from '../types.ts';
+import { sendAutomated } from './automation.ts';
 import { deliverMessage } from './delivery.ts';
+import { runFollowUp } from './follow-ups.ts';
 import { applyEvent } from './events.ts';
 import { ingestMessage } from './ingest.ts';
 import { lostRace } from './retry.ts';
-import { actionContext } from './tickets.ts';
 
 
 export async function runJob(deps: CoreDeps, job: Job): Promise<void> {
@@ -42,72 +41,19 @@ async function runOne(deps: CoreDeps, job: Job): Promise<void> {
     case 'sla-check':
       await checkSla(deps, job.ticketId, job.dueAt);
       return;
+    case 'follow-up':
+      await runFollowUp(deps, job);
+      return;
   }
 }
 
 export const ackText = (template: string, ticket: Ticket): string => template.replaceAll('{ticket}', ticket.id);
 
-/** Record the automated acknowledgement once per ticket, then deliver it. */
+/** The automated acknowledgement: once per ticket, through the channel rules (core/services/automation.ts). */
 async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
-  let allowed: boolean | undefined;
-  for (let attempt = 1; ; attempt++) {
-    const ticket = await deps.store.getTicket(ticketId);
-    if (!ticket) {
-      deps.log.warn('ack for a missing ticket', { ticketId });
-      return;
-    }
-    if (ticket.autoAckMessageId) {
-      const msgs = await deps.store.getMessages(ticketId);
-      const ack = msgs.find((m) => m.id === ticket.autoAckMessageId);
-      if (ack && (await deliverMessage(deps, ticket, ack)) === 'sent') deps.metrics.emit([count(METRIC.AutoAcksSent, dimsOf(ticket))]);
-      return;
-    }
-    const now = deps.clock.now();
-    const at = now.toISOString();
-    // Automated messages are rate-limited per address, decided once per job (not again on a lost race).
-    allowed ??= await deps.store.consumeRateLimit(
-      `automated#${ticket.channel}#${ticket.channel === 'email' ? canonicalMailbox(ticket.customerAddress) : ticket.customerAddress.toLowerCase()}`,
-      hourWindow(now),
-      3600,
-      deps.settings.automationRateLimitPerHour,
-    );
-    const id = deps.ids.newId();
-    const text = ackText(deps.settings.autoAck.text, ticket);
-    const message: Message = {
-      id,
-      ticketId,
-      direction: 'outbound',
-      automated: true,
-      text,
-      attachments: [],
-      from: ticket.inboxAddress,
-      to: ticket.customerAddress,
-      createdAt: at,
-      ...(allowed
-        ? { deliveryStatus: 'queued' as const }
-        : { deliveryStatus: 'not_sent' as const, deliveryError: `rate_limited: more than ${deps.settings.automationRateLimitPerHour} automated messages to this address in an hour` }),
-      ...(ticket.channel === 'email' ? { email: outboundEmailInfo(ticket, deps.ids.token(), text, true) } : {}),
-    };
-    const plan = planAutomated(ticket, message, actionContext(deps));
-    try {
-      await deps.store.appendMessage({ ticket: plan.ticket, expectedVersion: ticket.version, message, change: plan.change });
-    } catch (e) {
-      if (await lostRace(e, attempt)) continue;
-      throw e;
-    }
-    deps.metrics.emit(plan.metrics);
-    if (!allowed) {
-      deps.metrics.emit([count(METRIC.AutomationSuppressed, { ...dimsOf(ticket), Reason: 'rate_limited' })]);
-      deps.log.warn('automated message rate-limited', { ticketId, messageId: id });
-      return;
-    }
-    if ((await deliverMessage(deps, plan.ticket, message)) === 'sent') deps.metrics.emit([count(METRIC.AutoAcksSent, dimsOf(ticket))]);
-    return;
-  }
+  const r = await sendAutomated(deps, ticketId, 'ack', (t) => ackText(deps.settings.autoAck.text, t), (t) => t.autoAckMessageId);
+  if (r?.kind === 'done' && r.outcome === 'sent') deps.metrics.emit([count(METRIC.AutoAcksSent, dimsOf(r.ticket))]);
 }
-
-/** The start of the hour `now` is in (ISO), the window of the automation rate limit. */
-const hourWindow = (now: Date): string => new Date(Math.floor(now.getTime() / 3_600_000) * 3_600_000).toISOString();
 
 async function deliver(deps: CoreDeps, ticketId: string, messageId: string, createdAt: string): Promise<void> {
   const ticket = await deps.store.getTicket(ticketId);

@@ -1,0 +1,24 @@
+/** Deletes stored bytes (attachments, full texts, large HTML) from the attachments bucket: the api's part of an erase. */
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { ObjectEraser } from '../core/contact-ports.ts';
+import { ATTACHMENTS } from '../spec.ts';
+
+/** Objects deleted at once (each is one DeleteObject: the bucket is not versioned, so that removes the bytes). */
+const CONCURRENCY = 8;
+
+export class S3ObjectEraser implements ObjectEraser {
+  readonly #s3: S3Client;
+  readonly #bucket: string;
+  constructor(s3: S3Client, bucket: string) {
+    this.#s3 = s3;
+    this.#bucket = bucket;
+  }
+
+  /** Idempotent: deleting a key that is already gone succeeds. Keys outside the attachments prefix are never touched. */
+  async deleteObjects(keys: readonly string[]): Promise<void> {
+    const mine = [...new Set(keys)].filter((k) => k.startsWith(ATTACHMENTS.prefix) && !k.includes('..'));
+    for (let i = 0; i < mine.length; i += CONCURRENCY) {
+      await Promise.all(mine.slice(i, i + CONCURRENCY).map((Key) => this.#s3.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key }))));
+    }
+  }
+}

@@ -131,6 +131,7 @@ async function main(): Promise<void> {
   console.log(`ready: ${stack.url} in ${secs(Date.now() - t0)} (public URL ${stack.runtime.config.publicBaseUrl})`);
   console.log(`  webhooks  ${stack.url}/webhooks/<twilio|meta|telegram|x|vonage|messagebird|sendgrid|mailgun|postmark|ses>`);
   console.log(`  API       ${stack.url}/v1/tickets  (dev API key ${apiKey})   health ${stack.url}/health`);
+  console.log(`  console   ${stack.url}/console  (enter the API key there)   OpenAPI ${stack.url}/openapi.json`);
   console.log(`  engines   DynamoDB Local ${stack.endpoints.dynamo}, fauxqs ${stack.endpoints.sqs}; data ${dataDir ?? 'in memory'}`);
   const portPrefix = stack.port === 3000 ? '' : `PORT=${stack.port} `;
   console.log(`  try       ${portPrefix}npm run simulate -- twilio --body "Hello"   (in another terminal; Ctrl-C here stops everything)`);

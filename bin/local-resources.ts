@@ -3,6 +3,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
@@ -21,6 +22,8 @@ export async function createTable(dynamo: DynamoDBClient, tableName: string): Pr
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
+        // Outbound webhooks read new events from the stream (as deployed: lib/webhooks-out.ts).
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
         AttributeDefinitions: [...attrs].map((a) => ({ AttributeName: a, AttributeType: 'S' })),
         KeySchema: [
           { AttributeName: TABLE.partitionKey, KeyType: 'HASH' },
@@ -45,7 +48,11 @@ export async function createTable(dynamo: DynamoDBClient, tableName: string): Pr
   } catch (e) {
     if (!(e instanceof ResourceInUseException)) throw e; // persisted data: the table is already there
   }
-  await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+  const described = await dynamo.send(new DescribeTableCommand({ TableName: tableName }));
+  if (!described.Table?.StreamSpecification?.StreamEnabled) {
+    // A table persisted before outbound webhooks: turn its stream on.
+    await dynamo.send(new UpdateTableCommand({ TableName: tableName, StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } }));
+  }
 }
 
 export interface LocalQueue {

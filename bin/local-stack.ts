@@ -18,6 +18,9 @@ import { findRoute } from '../functions/routing.ts';
 import { ATTACHMENTS, MAX_BODY_BYTES, WEBHOOK_TIMEOUT_SECONDS, WORKER_BATCH_SIZE, WORKER_TIMEOUT_SECONDS, TABLE, QUEUES, type FunctionName, type RouteSpec } from '../functions/spec.ts';
 import { makeWebhookHandler } from '../functions/webhook/handler.ts';
 import { makeWorkerHandler } from '../functions/worker/handler.ts';
+import { makeDeliveryHandler } from '../functions/webhooks-out/delivery.ts';
+import { makeDispatchHandler } from '../functions/webhooks-out/dispatcher.ts';
+import { startStreamPoller, type LocalStreamPoller } from './local-streams.ts';
 import { startEngines, type EngineEvent, type Engines } from './local-engines.ts';
 import { formatRequestLine, RequestTracker } from './local-requests.ts';
 import { RouteThrottle, throttledResponse } from './local-throttle.ts';
@@ -77,6 +80,8 @@ export interface LocalStack {
   readonly runtime: Runtime;
   readonly clients: AwsClients;
   readonly queues: Record<keyof typeof QUEUES, LocalQueue>;
+  /** The table-stream poller feeding the webhook dispatcher (absent with worker: false); stop/start it to simulate a dispatcher outage. */
+  readonly webhookStream?: LocalStreamPoller;
   readonly endpoints: { readonly dynamo: string; readonly sqs: string };
   /** Resolves when the worker loop has nothing in flight and the queues looked empty on the last poll. */
   stop(): Promise<void>;
@@ -218,7 +223,7 @@ function stackEnv(
  */
 export function checkLocalSettings(env: Record<string, string | undefined> = process.env, opts: Pick<LocalStackOptions, 'port' | 'tableName' | 'bucket'> = {}): Config {
   const queueUrls = Object.fromEntries(
-    [QUEUES.followUp.urlEnv, QUEUES.ingest.urlEnv, QUEUES.followUp.dlqUrlEnv, QUEUES.ingest.dlqUrlEnv].map((k) => [k, PREFLIGHT_QUEUE_URL]),
+    [QUEUES.followUp.urlEnv, QUEUES.ingest.urlEnv, QUEUES.followUp.dlqUrlEnv, QUEUES.ingest.dlqUrlEnv, QUEUES.webhookDelivery.urlEnv, QUEUES.webhookDelivery.dlqUrlEnv].map((k) => [k, PREFLIGHT_QUEUE_URL]),
   );
   return buildConfig(
     stackEnv(env, {
@@ -267,10 +272,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         tableName,
         bucket,
         queueUrls: {
+          // Every queue of functions/spec.ts QUEUES with its DLQ (redrive covers each).
+          ...Object.fromEntries(Object.entries(queues).flatMap(([, q]) => [[q.spec.urlEnv, q.url], [q.spec.dlqUrlEnv, q.dlqUrl]])),
           [QUEUES.followUp.urlEnv]: queues.followUp.url,
           [QUEUES.ingest.urlEnv]: queues.ingest.url,
           [QUEUES.followUp.dlqUrlEnv]: queues.followUp.dlqUrl,
           [QUEUES.ingest.dlqUrlEnv]: queues.ingest.dlqUrl,
+          [QUEUES.webhookDelivery.urlEnv]: queues.webhookDelivery.url,
+          [QUEUES.webhookDelivery.dlqUrlEnv]: queues.webhookDelivery.dlqUrl,
         },
       }),
     );
@@ -318,10 +327,16 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       });
     });
 
+    // Outbound webhooks (issue 13): the delivery queue runs the delivery handler, the table's stream the dispatcher.
+    const webhookDeps = () => ({ deps: { ...runtime.deps, webhooks: runtime.deps.webhooks! } });
+    const delivery = makeDeliveryHandler(async () => webhookDeps());
+    let webhookStream: LocalStreamPoller | undefined;
     if (opts.worker !== false) {
       for (const q of Object.values(queues)) {
-        loops.push(pollQueue(clients, q, worker, stopping, opts.pollWaitSeconds ?? 1, runtime));
+        loops.push(pollQueue(clients, q, q === queues.webhookDelivery ? delivery : worker, stopping, opts.pollWaitSeconds ?? 1, runtime));
       }
+      const dispatch = makeDispatchHandler(async () => webhookDeps());
+      webhookStream = startStreamPoller({ dynamo: clients.dynamo, endpoint: endpoints.dynamoEndpoint, tableName, handler: dispatch, onError: (m, e) => runtime.deps.log.error(m, e) });
     }
 
     const url = `http://127.0.0.1:${actualPort}`;
@@ -333,9 +348,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       runtime,
       clients,
       queues,
+      ...(webhookStream ? { webhookStream } : {}),
       endpoints: { dynamo: endpoints.dynamoEndpoint, sqs: endpoints.sqsEndpoint },
       async stop() {
         stopping.value = true;
+        await webhookStream?.stop();
         await new Promise<void>((r) => srv.close(() => r()));
         srv.closeAllConnections();
         await Promise.all(loops);

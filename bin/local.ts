@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { ConfigError, LOCAL_DEFAULTS } from '../functions/config.ts';
 import { describeStaleJvm, MissingJavaError, portHolder } from './local-engines.ts';
+import { endpointsFile, removeEndpoints, writeEndpoints } from './local-endpoints.ts';
 import { checkLocalSettings, startLocalStack, type LocalStack, type StackEvent } from './local-stack.ts';
 
 const STEPS = 5;
@@ -127,6 +128,10 @@ async function main(): Promise<void> {
     requestLog: (line) => console.log(line),
     throttle: true, // per-route 429s as deployed; LOCAL_THROTTLE=off turns them off
   });
+  // Tools run beside it (npm run redrive) find the engines and queues here; removed on stop.
+  const endpoints = endpointsFile();
+  writeEndpoints(endpoints, { pid: process.pid, url: stack.url, dynamo: stack.endpoints.dynamo, sqs: stack.endpoints.sqs, queues: stack.queues });
+  process.on('exit', () => removeEndpoints(endpoints));
   const apiKey = process.env['API_KEYS'] ? '(from API_KEYS)' : LOCAL_DEFAULTS.API_KEY;
   console.log(`ready: ${stack.url} in ${secs(Date.now() - t0)} (public URL ${stack.runtime.config.publicBaseUrl})`);
   console.log(`  webhooks  ${stack.url}/webhooks/<twilio|meta|telegram|x|vonage|messagebird|sendgrid|mailgun|postmark|ses>`);

@@ -24,11 +24,13 @@ import { S3ObjectEraser } from './adapters/s3-erase.ts';
 import type { AwsClients } from './adapters/clients.ts';
 import { createHttpFetcher } from './adapters/http-fetcher.ts';
 import { SqsDeadLetters, SqsParkingQueue, SqsRetries } from './adapters/sqs-queue.ts';
+import { SqsDeadLetterQueues } from './adapters/sqs-redrive.ts';
 import { ApiService } from './api/service.ts';
 import type { Config } from './config.ts';
 import type { CoreDeps } from './core/ports.ts';
 import { commonDeps } from './wiring/common.ts';
 import { createSenders } from './wiring/worker.ts';
+import { withWebhooks } from './wiring/webhooks-out.ts';
 
 export { createHttpFetcher } from './adapters/http-fetcher.ts';
 export { loadConfig } from './wiring/common.ts';
@@ -51,6 +53,8 @@ export function createRuntime(config: Config, clients: AwsClients, overrides: Pa
     senders: createSenders(config, clients),
     attachments: new S3AttachmentStore(clients.s3, config.attachmentsBucket),
     http: createHttpFetcher(config),
+    deadLetterQueues: new SqsDeadLetterQueues(clients.sqs, config.queueUrls),
+    ...withWebhooks(config, clients),
     ...overrides,
   };
   return { config, deps, api: new ApiService(deps, config) };

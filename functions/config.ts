@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { hashKey, SCOPES, type ApiKey } from './core/auth.ts';
 import { CHANNELS, type Channel } from './core/types.ts';
 import { DEDUPE_TTL_DAYS, QUEUES, TABLE } from './spec.ts';
+import { parseRetrySchedule } from './core/events-out/retry-schedule.ts';
 import { parseCalendars } from './core/calendar.ts';
 import { defaultPolicies, SlaPoliciesSchema, type SlaPolicy } from './core/sla-policy.ts';
 import type { SlaSettings } from './core/sla-settings.ts';
@@ -192,6 +193,20 @@ export const EnvSchema = z.object({
   [QUEUES.ingest.urlEnv]: z.url().optional(),
   [QUEUES.followUp.dlqUrlEnv]: z.url().optional(),
   [QUEUES.ingest.dlqUrlEnv]: z.url().optional(),
+  [QUEUES.webhookDelivery.urlEnv]: z.url().optional(),
+  [QUEUES.webhookDelivery.dlqUrlEnv]: z.url().optional(),
+  /** Seconds between outbound webhook attempts (issue 13), comma-separated. */
+  WEBHOOK_RETRY_SCHEDULE: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      try {
+        return parseRetrySchedule(v);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    }),
   PROVIDER_SECRETS_ARN: z.string().optional(),
   ...(Object.fromEntries(SECRET_NAMES.map((n) => [n, secretValue(n).optional()])) as Record<SecretName, z.ZodOptional<z.ZodString>>),
   ...(Object.fromEntries(Object.entries(API_BASE_DEFAULTS).map(([k, v]) => [k, z.url({ protocol: /^https?$/ }).default(v)])) as Record<
@@ -254,6 +269,10 @@ export interface Config {
   readonly ingestQueueUrl: string;
   /** DLQ URLs by queue; where one is missing a permanent failure is retried until SQS moves it. */
   readonly dlqUrls: Readonly<Partial<Record<'followUp' | 'ingest', string>>>;
+  /** Every queue of functions/spec.ts QUEUES with its DLQ, by id, where its env variables are set (redrive). */
+  readonly queueUrls: Readonly<Partial<Record<string, { readonly url?: string | undefined; readonly dlqUrl?: string | undefined }>>>;
+  /** Outbound webhooks: the delivery queue and its DLQ (absent: the functions that need them refuse to start), the retry schedule. */
+  readonly webhooks: { readonly queueUrl?: string; readonly dlqUrl?: string; readonly retrySchedule: readonly number[] };
   readonly metricsNamespace: string;
   /** Provider secrets by name; undefined when not configured. */
   readonly secrets: Readonly<Partial<Record<SecretName, string>>>;
@@ -280,6 +299,11 @@ export interface Config {
    * so it is stable across containers, unknown outside, and changes when they are rotated.
    */
   readonly cursorKey: string;
+  /**
+   * Signs survey and unsubscribe links in emails (core/follow-ups/survey-token.ts): derived like
+   * cursorKey under its own label. Rotating the secret invalidates links already sent.
+   */
+  readonly surveyKey: string;
   readonly dedupeTtlDays: number;
   readonly providerSecretsArn?: string;
 }
@@ -392,6 +416,12 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
       ...(e[QUEUES.followUp.dlqUrlEnv] ? { followUp: e[QUEUES.followUp.dlqUrlEnv] } : {}),
       ...(e[QUEUES.ingest.dlqUrlEnv] ? { ingest: e[QUEUES.ingest.dlqUrlEnv] } : {}),
     },
+    webhooks: {
+      ...(e[QUEUES.webhookDelivery.urlEnv] ? { queueUrl: e[QUEUES.webhookDelivery.urlEnv] } : {}),
+      ...(e[QUEUES.webhookDelivery.dlqUrlEnv] ? { dlqUrl: e[QUEUES.webhookDelivery.dlqUrlEnv] } : {}),
+      retrySchedule: e.WEBHOOK_RETRY_SCHEDULE,
+    },
+    queueUrls: Object.fromEntries(Object.entries(QUEUES).map(([id, q]) => [id, { url: env[q.urlEnv] || undefined, dlqUrl: env[q.dlqUrlEnv] || undefined }])),
     metricsNamespace: e.METRICS_NAMESPACE,
     secrets: resolved,
     apiBaseUrls,
@@ -410,6 +440,7 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
     automationRateLimitPerHour: e.AUTOMATION_RATE_LIMIT_PER_HOUR,
     followUps: followUpSettings(e),
     cursorKey: createHash('sha256').update(`cursor-key|${secretJson ?? ''}|${JSON.stringify(apiKeys)}|${e.TABLE_NAME}`).digest('hex'),
+    surveyKey: createHash('sha256').update(`survey-key|${secretJson ?? ''}|${JSON.stringify(apiKeys)}|${e.TABLE_NAME}`).digest('hex'),
     dedupeTtlDays: DEDUPE_TTL_DAYS,
     ...(e.PROVIDER_SECRETS_ARN ? { providerSecretsArn: e.PROVIDER_SECRETS_ARN } : {}),
   };

@@ -34,6 +34,8 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/v1/tickets/{id}/replies', fn: 'api' },
   { method: 'POST', path: '/v1/tickets/{id}/notes', fn: 'api' },
   { method: 'GET', path: '/v1/tickets/{id}/events', fn: 'api' },
+  { method: 'GET', path: '/v1/events', fn: 'api' },
+  { method: 'POST', path: '/v1/admin/redrive', fn: 'api' },
   { method: 'GET', path: '/v1/reports/response-times', fn: 'api' },
   { method: 'GET', path: '/v1/reports/satisfaction', fn: 'api' },
   { method: 'GET', path: '/v1/contacts', fn: 'api' },
@@ -43,12 +45,24 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'GET', path: '/v1/contacts/{id}/tickets', fn: 'api' },
   { method: 'POST', path: '/v1/contacts/{id}/merge', fn: 'api' },
   { method: 'GET', path: '/v1/contacts/{id}/export', fn: 'api' },
+  { method: 'POST', path: '/v1/webhook-subscriptions', fn: 'api' },
+  { method: 'GET', path: '/v1/webhook-subscriptions', fn: 'api' },
+  { method: 'GET', path: '/v1/webhook-subscriptions/{id}', fn: 'api' },
+  { method: 'PATCH', path: '/v1/webhook-subscriptions/{id}', fn: 'api' },
+  { method: 'DELETE', path: '/v1/webhook-subscriptions/{id}', fn: 'api' },
+  { method: 'POST', path: '/v1/webhook-subscriptions/{id}/rotate-secret', fn: 'api' },
+  { method: 'GET', path: '/v1/webhook-subscriptions/{id}/deliveries', fn: 'api' },
+  { method: 'POST', path: '/v1/webhook-subscriptions/{id}/replay', fn: 'api' },
   { method: 'GET', path: '/openapi.json', fn: 'api' },
   { method: 'GET', path: '/console', fn: 'api' },
   { method: 'GET', path: '/console/console.js', fn: 'api' },
   { method: 'GET', path: '/console/console.css', fn: 'api' },
   { method: 'GET', path: '/console/uplot.js', fn: 'api' },
   { method: 'GET', path: '/console/uplot.css', fn: 'api' },
+  { method: 'GET', path: '/surveys/{token}', fn: 'api' },
+  { method: 'POST', path: '/surveys/{token}', fn: 'api' },
+  { method: 'GET', path: '/unsubscribe/{token}', fn: 'api' },
+  { method: 'POST', path: '/unsubscribe/{token}', fn: 'api' },
 ];
 
 export interface IndexSpec {
@@ -80,6 +94,8 @@ export const TABLE = {
     { name: 'byCreated', partitionKey: 'GSI7PK', sortKey: 'GSI7SK' },
     /** Every ticket by last activity, whatever its status (the unfiltered inbox): `ACTIVITY#<shard>`. */
     { name: 'byActivity', partitionKey: 'GSI8PK', sortKey: 'GSI8SK' },
+    /** Every event (the change feed, GET /v1/events): `EVTFEED#<yyyy-mm-ddThh>#<shard>` / `<time of its id>#<id>` (core/event-feed.ts). */
+    { name: 'byEventTime', partitionKey: 'GSI9PK', sortKey: 'GSI9SK' },
   ] as const satisfies readonly IndexSpec[],
   /**
    * Number of write shards for the list indexes (all but byContact). A status like `open` (or
@@ -131,6 +147,20 @@ export const QUEUES = {
     urlEnv: 'INGEST_QUEUE_URL',
     dlqUrlEnv: 'INGEST_DLQ_URL',
     retryCapSeconds: 20,
+  },
+  /**
+   * Outbound webhooks (issue 13): one message per (event, subscription), run by the webhook-delivery
+   * function. Retries are re-enqueued with delays (WEBHOOK_RETRY_SCHEDULE), not SQS receives;
+   * maxReceiveCount only catches a delivery that keeps crashing.
+   */
+  webhookDelivery: {
+    name: 'support-webhook-deliveries',
+    visibilityTimeoutSeconds: 300,
+    maxReceiveCount: 10,
+    retentionDays: 4,
+    urlEnv: 'WEBHOOK_QUEUE_URL',
+    dlqUrlEnv: 'WEBHOOK_DLQ_URL',
+    retryCapSeconds: 60,
   },
 } as const satisfies Record<string, QueueSpec>;
 

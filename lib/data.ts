@@ -17,6 +17,8 @@ export class DataStore extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryptionV2.awsManagedKey(),
       timeToLiveAttribute: TABLE.ttlAttribute,
+      // Outbound webhooks read new events and tickets from the stream (lib/webhooks-out.ts).
+      dynamoStream: dynamodb.StreamViewType.NEW_IMAGE,
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
       globalSecondaryIndexes: TABLE.indexes.map((i) => ({

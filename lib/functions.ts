@@ -98,6 +98,8 @@ export class Functions extends Construct {
       [QUEUES.ingest.urlEnv]: queues.ingest.queue.queueUrl,
       [QUEUES.followUp.dlqUrlEnv]: queues.followUp.dlq.queueUrl,
       [QUEUES.ingest.dlqUrlEnv]: queues.ingest.dlq.queueUrl,
+      // Every queue and its DLQ (redrive: functions/core/redrive.ts).
+      ...Object.fromEntries(queues.all.flatMap((p) => [[p.spec.urlEnv, p.queue.queueUrl], [p.spec.dlqUrlEnv, p.dlq.queueUrl]])),
       PROVIDER_SECRETS_ARN: this.secret.secretArn,
       METRICS_NAMESPACE: props.metricsNamespace,
       ATTACHMENTS_BUCKET: props.storage.bucket.bucketName,
@@ -156,6 +158,11 @@ export class Functions extends Construct {
     bucket.grantRead(this.webhook, `${SES_INBOUND_PREFIX}*`); // SES S3-action mail
 
     queues.followUp.queue.grantSendMessages(this.api);
+    // Redrive (POST /v1/admin/redrive): read and delete each DLQ, send back to its queue.
+    for (const pair of queues.all) {
+      pair.dlq.grantConsumeMessages(this.api);
+      pair.queue.grantSendMessages(this.api);
+    }
     bucket.grantRead(this.api, `${ATTACHMENTS.prefix}*`); // presigned download URLs are signed with this grant
     // Erasing a contact deletes its stored bytes (the bucket is unversioned: DeleteObject removes them).
     this.api.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects(`${ATTACHMENTS.prefix}*`)] }));

@@ -13,6 +13,8 @@ export interface QueuePair {
 export class Queues extends Construct {
   readonly followUp: QueuePair;
   readonly ingest: QueuePair;
+  /** Every pair made here, whatever its name (redrive and its grants cover each). */
+  readonly all: QueuePair[] = [];
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -33,6 +35,8 @@ export class Queues extends Construct {
       retentionPeriod: Duration.days(spec.retentionDays),
       deadLetterQueue: { queue: dlq, maxReceiveCount: spec.maxReceiveCount },
     });
-    return { queue, dlq, spec };
+    const pair = { queue, dlq, spec };
+    this.all.push(pair);
+    return pair;
   }
 }

@@ -8,6 +8,7 @@ import { Observability } from './observability.ts';
 import { Queues } from './queues.ts';
 import { resolveSettings, type SettingsInput } from './settings.ts';
 import { AttachmentStorage } from './storage.ts';
+import { WebhooksOut } from './webhooks-out.ts';
 
 /**
  * Every prop below defaults to its context key (lib/settings.ts validates both at synth): the app
@@ -46,6 +47,7 @@ export class SupportStack extends Stack {
   readonly functions: Functions;
   readonly httpApi: SupportHttpApi;
   readonly observability: Observability;
+  readonly webhooksOut: WebhooksOut;
 
   constructor(scope: Construct, id: string, props: SupportStackProps = {}) {
     super(scope, id, props);
@@ -76,8 +78,9 @@ export class SupportStack extends Stack {
       throttle: settings.throttle,
     });
     if (!publicBaseUrl) {
-      // Without a custom domain, providers call the API's own URL: that is what Twilio signs.
-      for (const fn of [this.functions.webhook, this.functions.api]) fn.addEnvironment('PUBLIC_BASE_URL', this.httpApi.url);
+      // Without a custom domain, providers call the API's own URL: that is what Twilio signs, and
+      // where the worker's survey and unsubscribe links in emails point.
+      for (const fn of [this.functions.webhook, this.functions.api, this.functions.worker]) fn.addEnvironment('PUBLIC_BASE_URL', this.httpApi.url);
     }
     this.observability = new Observability(this, 'Observability', {
       namespace,
@@ -86,6 +89,17 @@ export class SupportStack extends Stack {
       alarmEmails: settings.alarmEmails,
       ...(settings.alarmTopicArn ? { alarmTopicArn: settings.alarmTopicArn } : {}),
     });
+
+    this.webhooksOut = new WebhooksOut(this, 'WebhooksOut', {
+      table: this.data.table,
+      queues: this.queues,
+      api: this.functions.api,
+      metricsNamespace: namespace,
+      environment: settings.environment,
+      dashboard: this.observability.dashboard,
+      alarmTopics: this.observability.alarmTopics,
+    });
+    this.observability.alarms.push(...this.webhooksOut.alarms); // one list of every alarm, like the rest
 
     // What an operator needs after a deploy (README → Deploy lists them).
     const base = publicBaseUrl ?? this.httpApi.url;

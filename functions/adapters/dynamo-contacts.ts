@@ -11,12 +11,12 @@ import { ConflictError } from '../core/errors.ts';
 import type { TicketEvent } from '../core/ticket-events.ts';
 import type { Channel, Identity, IdentityKind, IdentityLink, Message, Ticket } from '../core/types.ts';
 import { TABLE } from '../spec.ts';
-import { keys, ticketItem } from './dynamo-store.ts';
+import { eventItem, keys, ticketItem } from './dynamo-store.ts';
 
 type Item = Record<string, unknown>;
 type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
-const KEY_ATTRS = new Set(['PK', 'SK', 'GSI1PK', 'GSI1SK', 'GSI2PK', 'GSI2SK', 'GSI3PK', 'GSI3SK', 'type', 'expiresAt', 'deliveryRank']);
+const KEY_ATTRS = new Set(['PK', 'SK', ...TABLE.indexes.flatMap((i) => [i.partitionKey, i.sortKey]), 'type', 'expiresAt', 'deliveryRank']);
 const strip = <T>(item: Item): T => Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_ATTRS.has(k))) as T;
 
 /** A contact item ingest wrote has no version: it is version 1 until the API changes it. */
@@ -168,7 +168,7 @@ export class DynamoContactStore implements ContactStore {
           ExpressionAttributeValues: { ':v': expectedVersion },
         },
       },
-      { Put: { TableName: this.#table, Item: { ...keys.event(event.ticketId, event.at, event.id), type: 'event', event }, ConditionExpression: 'attribute_not_exists(PK)' } },
+      { Put: { TableName: this.#table, Item: eventItem(event, next.channel), ConditionExpression: 'attribute_not_exists(PK)' } },
     ]);
   }
 
@@ -200,7 +200,7 @@ export class DynamoContactStore implements ContactStore {
     await this.#doc.send(
       new PutCommand({
         TableName: this.#table,
-        Item: { ...keys.event(event.ticketId, event.at, event.id), type: 'event', event },
+        Item: eventItem(event), // keeps its place in the change feed (keys from the event itself)
         ConditionExpression: 'attribute_exists(PK)',
       }),
     ).catch((e: unknown) => {

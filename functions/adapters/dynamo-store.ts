@@ -11,11 +11,12 @@ import {
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../core/errors.ts';
-import { DuplicateError, PermanentError, type ChangeRecord, type StatsWrite, type IngestContext, type IngestWrite, type ListQuery, type ListRead, type TicketStore } from '../core/ports.ts';
+import { DuplicateError, PermanentError, type ChangeRecord, type StatsWrite, type IngestContext, type IngestWrite, type ListQuery, type ListRead, type OptOutRecord, type TicketStore } from '../core/ports.ts';
 import { shardOf } from '../core/listing.ts';
+import { FEED, feedKeys, type FeedQuery, type FeedRead } from '../core/event-feed.ts';
 import { partitions, ticketIndexKeys, type TicketFilter } from '../core/ticket-query.ts';
 import { ticketIdFromSubject } from '../core/email.ts';
-import { DELIVERY_RANK, type ThreadedBy, type Contact, type IdentityLink, type InboundMessage, type Message, type MessageEdit, type QueuedJob, type StatusUpdate, type Ticket } from '../core/types.ts';
+import { DELIVERY_RANK, type Channel, type ThreadedBy, type Contact, type IdentityLink, type InboundMessage, type Message, type MessageEdit, type QueuedJob, type StatusUpdate, type Ticket } from '../core/types.ts';
 import { TABLE } from '../spec.ts';
 import type { TicketEvent } from '../core/ticket-events.ts';
 
@@ -78,8 +79,16 @@ const msgIdItem = (m: Message): Item => ({
   messageId: m.id,
 });
 
-const eventPut = (table: string, e: TicketEvent): TxItem => ({
-  Put: { TableName: table, Item: { ...keys.event(e.ticketId, e.at, e.id), type: 'event', event: e }, ConditionExpression: 'attribute_not_exists(PK)' },
+const FEED_INDEX = TABLE.indexes.find((i) => i.name === FEED.index)!;
+
+/** An event item: in its ticket's partition and in the change feed index, with the ticket's channel when known. */
+export function eventItem(e: TicketEvent, channel?: Channel): Item {
+  const feed = feedKeys(e);
+  return { ...keys.event(e.ticketId, e.at, e.id), type: 'event', event: e, [FEED_INDEX.partitionKey]: feed.pk, [FEED_INDEX.sortKey]: feed.sk, ...(channel ? { channel } : {}) };
+}
+
+const eventPut = (table: string, e: TicketEvent, channel?: Channel): TxItem => ({
+  Put: { TableName: table, Item: eventItem(e, channel), ConditionExpression: 'attribute_not_exists(PK)' },
 });
 
 /** ADD each counter (flat attribute names from core/reports.ts) on one aggregate item. */
@@ -97,8 +106,8 @@ const statsUpdate = (table: string, w: StatsWrite): TxItem => {
 };
 
 /** The items every ticket change writes with it: its events and report counters. */
-const changeItems = (table: string, c: ChangeRecord): TxItem[] => [
-  ...c.events.map((e) => eventPut(table, e)),
+const changeItems = (table: string, c: ChangeRecord, channel?: Channel): TxItem[] => [
+  ...c.events.map((e) => eventPut(table, e, channel)),
   ...mergeStats(c.stats).map((w) => statsUpdate(table, w)),
 ];
 
@@ -318,7 +327,7 @@ export class DynamoTicketStore implements TicketStore {
         },
       });
     }
-    items.push(...changeItems(this.#table, w.change));
+    items.push(...changeItems(this.#table, w.change, w.ticket.channel));
     if (w.optOut) {
       const o = w.optOut;
       // The latest keyword processed wins (unconditional: a condition failing here would cancel the message too).
@@ -471,13 +480,13 @@ export class DynamoTicketStore implements TicketStore {
           ExpressionAttributeValues: { ':v': args.expectedVersion },
         },
       },
-      ...changeItems(this.#table, args.change),
+      ...changeItems(this.#table, args.change, args.ticket.channel),
     );
     await this.#transact(items, args.idempotency ? 0 : undefined);
   }
 
   async updateTicket(ticket: Ticket, expectedVersion: number, change: ChangeRecord): Promise<void> {
-    await this.#transact([this.#ticketPut(ticket, expectedVersion), ...changeItems(this.#table, change)], undefined);
+    await this.#transact([this.#ticketPut(ticket, expectedVersion), ...changeItems(this.#table, change, ticket.channel)], undefined);
   }
 
   #ticketPut(ticket: Ticket, expectedVersion: number): TxItem {
@@ -528,7 +537,7 @@ export class DynamoTicketStore implements TicketStore {
         },
       });
     }
-    items.push(this.#ticketPut(ticketChange.ticket, ticketChange.expectedVersion), ...changeItems(this.#table, ticketChange.change));
+    items.push(this.#ticketPut(ticketChange.ticket, ticketChange.expectedVersion), ...changeItems(this.#table, ticketChange.change, ticketChange.ticket.channel));
     await this.#transact(items, undefined);
   }
 
@@ -640,6 +649,29 @@ export class DynamoTicketStore implements TicketStore {
     return item?.['optedOut'] === true;
   }
 
+  async setOptOut(o: OptOutRecord, tc: { ticket: Ticket; expectedVersion: number; change: ChangeRecord }): Promise<void> {
+    await this.#transact(
+      [
+        { Put: { TableName: this.#table, Item: { ...keys.optOut(o.channel, o.address), type: 'optout', channel: o.channel, address: o.address, optedOut: o.optedOut, at: o.at } } },
+        this.#ticketPut(tc.ticket, tc.expectedVersion),
+        ...changeItems(this.#table, tc.change, tc.ticket.channel),
+      ],
+      undefined,
+    );
+  }
+
+  async getOptOuts(addresses: ReadonlyArray<{ readonly channel: Channel; readonly address: string }>): Promise<OptOutRecord[]> {
+    const wanted = [...new Map(addresses.map((a) => [keys.optOut(a.channel, a.address).PK, keys.optOut(a.channel, a.address)])).values()];
+    const out: OptOutRecord[] = [];
+    // BatchGetItem takes at most 100 keys.
+    for (let i = 0; i < wanted.length; i += 100) {
+      for (const item of await this.#getMany(wanted.slice(i, i + 100))) {
+        if (item) out.push({ channel: item['channel'] as Channel, address: String(item['address']), optedOut: item['optedOut'] === true, at: String(item['at']) });
+      }
+    }
+    return out;
+  }
+
   async getContact(id: string): Promise<{ contact: Contact; identities: IdentityLink[] } | undefined> {
     const item = await this.#get(keys.contact(id));
     if (!item) return undefined;
@@ -718,6 +750,26 @@ export class DynamoTicketStore implements TicketStore {
       if (e instanceof ConditionalCheckFailedException) return false;
       throw permanentIfInvalid(e);
     }
+  }
+
+  async readEventFeed(q: FeedQuery): Promise<FeedRead> {
+    if (q.after >= q.before) return { items: [] };
+    const r = await this.#doc.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: FEED_INDEX.name,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :after AND :before',
+        ExpressionAttributeNames: { '#pk': FEED_INDEX.partitionKey, '#sk': FEED_INDEX.sortKey },
+        ExpressionAttributeValues: { ':pk': q.partition, ':after': q.after, ':before': q.before },
+        Limit: q.limit,
+      }),
+    );
+    // BETWEEN is inclusive; both bounds are exclusive here.
+    const items = (r.Items ?? [])
+      .filter((i) => i[FEED_INDEX.sortKey] !== q.after && i[FEED_INDEX.sortKey] !== q.before)
+      .map((i) => ({ key: i[FEED_INDEX.sortKey] as string, event: i['event'] as TicketEvent, ...(i['channel'] ? { channel: i['channel'] as Channel } : {}) }));
+    const last = r.LastEvaluatedKey?.[FEED_INDEX.sortKey] as string | undefined;
+    return { items, ...(last !== undefined ? { last } : {}) };
   }
 
   async listEvents(ticketId: string, limit: number, after?: string): Promise<{ events: TicketEvent[]; last?: string }> {

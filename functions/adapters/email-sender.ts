@@ -24,11 +24,20 @@ export async function composeReply(ticket: Ticket, message: Message, history: re
     ...(cc.length ? { cc: [...cc] } : {}),
     subject: message.email?.subject ?? replySubject(ticket.subject, ticket.id),
     text: message.text,
+    // Our own HTML alternative (survey links); an inbound message's `html` is never sent back out.
+    ...(message.direction === 'outbound' && message.automated && message.email?.html ? { html: message.email.html } : {}),
     // Always set when the message was created; the fallback only covers messages stored before that.
     messageId: `<${message.email?.messageId ?? outboundMessageId(ticket, `${message.id}.${ticket.id}`)}>`,
     ...(lastInbound?.email?.messageId ? { inReplyTo: `<${lastInbound.email.messageId}>` } : {}),
     ...(ids.length ? { references: ids.slice(-20).map((i) => `<${i}>`) } : {}),
-    headers: { 'Auto-Submitted': message.automated ? 'auto-replied' : 'no', 'X-Ticket-Id': ticket.id },
+    headers: {
+      'Auto-Submitted': message.automated ? 'auto-replied' : 'no',
+      'X-Ticket-Id': ticket.id,
+      // RFC 8058 one-click unsubscribe (automated surveys and reminders).
+      ...(message.automated && message.email?.listUnsubscribe
+        ? { 'List-Unsubscribe': `<${message.email.listUnsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' }
+        : {}),
+    },
   });
   return composer.compile().build();
 }

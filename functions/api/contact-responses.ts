@@ -3,6 +3,7 @@
  * OpenAPI document and the contract test read them. Closed objects, like every response schema.
  */
 import * as z from 'zod';
+import { CHANNELS } from '../core/types.ts';
 import { ContactSchema, EventSchema, IdentitySchema, MessageDetailSchema, TicketSchema } from './responses.ts';
 
 const T = '2026-11-25T09:30:00.000Z';
@@ -16,9 +17,33 @@ const redirectedFrom = z
   .nullable()
   .meta({ description: 'Set when the id asked for was merged into this contact: the id asked for (the answer is the survivor’s).' });
 
+export const OptOutSchema = z
+  .object({
+    channel: z.enum(CHANNELS),
+    address: z.string(),
+    optedOut: z.boolean().meta({ description: 'True: no automated messages (acknowledgements, surveys, reminders) go to this address on this channel.' }),
+    at: time.nullable().meta({ description: 'When it last changed (STOP, START, or the one-click unsubscribe of an email); null when it never did.' }),
+  })
+  .meta({ id: 'OptOut' });
+
 export const ContactReadSchema = z
-  .object({ contact: ContactSchema, redirectedFrom, tickets: z.array(TicketSchema).meta({ description: 'Newest first, up to 100; more through /tickets.' }), nextCursor: cursor })
-  .meta({ id: 'ContactRead', example: { contact: example(ContactSchema), redirectedFrom: null, tickets: [example(TicketSchema)], nextCursor: null } });
+  .object({
+    contact: ContactSchema,
+    redirectedFrom,
+    tickets: z.array(TicketSchema).meta({ description: 'Newest first, up to 100; more through /tickets.' }),
+    nextCursor: cursor,
+    optOuts: z.array(OptOutSchema).meta({ description: 'Each channel and address of the listed tickets (and each email identity): opted out of automated messages or not.' }),
+  })
+  .meta({
+    id: 'ContactRead',
+    example: {
+      contact: example(ContactSchema),
+      redirectedFrom: null,
+      tickets: [example(TicketSchema)],
+      nextCursor: null,
+      optOuts: [{ channel: 'sms', address: '+15551230000', optedOut: true, at: T }],
+    },
+  });
 
 export const ContactMatchesSchema = z
   .object({

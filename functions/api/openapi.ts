@@ -68,7 +68,12 @@ const pathParams = (path: string) => {
   const what = (name: string) => segs[segs.indexOf(`{${name}}`) - 1]?.replace(/s$/, '') ?? 'resource';
   return z.object(
     Object.fromEntries(
-      names.map((n) => [n, z.string().meta({ description: `The ${what(n)} id (a ULID; anything else is a 404).`, example: '01JDQ5G7Y8Z9A0B1C2D3E4F5G6' })]),
+      names.map((n) => [
+        n,
+        n === 'token'
+          ? z.string().meta({ description: 'The signed, expiring token of an email link (not made by hand: a changed or unknown one is a 404, an expired one a 410).' })
+          : z.string().meta({ description: `The ${what(n)} id (a ULID; anything else is a 404).`, example: '01JDQ5G7Y8Z9A0B1C2D3E4F5G6' }),
+      ]),
     ),
   );
 };

@@ -38,7 +38,7 @@ export interface ResponseSpec {
  * body (`{"error":{"code","message","details"}}`). Implied: 400 with a query or body schema, 415 with a
  * body, 401 and 403 with a scope, 404 with a path parameter, 412 (and 400) with ifMatch, 500 always.
  */
-export type ErrorStatus = 400 | 404 | 409 | 412 | 413 | 422 | 429;
+export type ErrorStatus = 400 | 404 | 409 | 410 | 412 | 413 | 415 | 422 | 429;
 
 export interface ApiRoute<Q = unknown, B = unknown> {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';

@@ -14,13 +14,17 @@ import { findRoute } from '../routing.ts';
 import { jsonBody, parse, queryObject } from './request.ts';
 import type { ApiRoute } from './route.ts';
 import { consoleRoutes } from './routes/console.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { contactRoutes } from './routes/contacts.ts';
+import { eventFeedRoutes } from './routes/events-feed.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { surveyRoutes } from './routes/surveys.ts';
 import { ticketRoutes } from './routes/tickets.ts';
+import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions.ts';
 
 /** Every route the api function serves. */
-export const API_ROUTES: readonly ApiRoute<any, any>[] = [...metaRoutes, ...consoleRoutes, ...ticketRoutes, ...contactRoutes, ...reportRoutes];
+export const API_ROUTES: readonly ApiRoute<any, any>[] = [...metaRoutes, ...consoleRoutes, ...ticketRoutes, ...contactRoutes, ...reportRoutes, ...webhookSubscriptionRoutes, ...surveyRoutes, ...eventFeedRoutes, ...adminRoutes];
 
 const ANONYMOUS: Principal = { name: 'anonymous', scopes: new Set() };
 

@@ -37,6 +37,7 @@ export interface ReplyPlan extends RecordedChange {
  */
 export function planReply(ticket: Ticket, input: { text: string; author?: string | undefined }, actor: Actor, messageId: string, emailToken: string, ctx: ActionContext): ReplyPlan {
   if (ticket.status === 'closed') throw new ClientError(409, 'ticket_closed', 'This ticket is closed; a new message from the customer opens a new ticket.');
+  if (ticket.erasedAt) throw new ClientError(409, 'contact_erased', "This ticket's contact was erased: there is no address to reply to.");
   const at = ctx.now.toISOString();
   const message: Message = {
     id: messageId,

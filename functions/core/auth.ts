@@ -8,7 +8,7 @@ import { ClientError } from './errors.ts';
 import type { Channel } from './types.ts';
 
 /** `reports:read` is its own scope: a `tickets:read` key does not get it implicitly. */
-export const SCOPES = ['tickets:read', 'tickets:write', 'reports:read', 'contacts:read', 'contacts:write'] as const;
+export const SCOPES = ['tickets:read', 'tickets:write', 'reports:read', 'contacts:read', 'contacts:write', 'webhooks:write', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** One configured key: its plain value (local use) or its hash, what it may do and see. */

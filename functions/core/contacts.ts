@@ -13,7 +13,7 @@ export const IDENTITY_KINDS = ['phone', 'sms-sender', 'email', 'wa', 'psid', 'ig
 export type AttributeValue = string | number | boolean;
 
 /** Bounds on a contact's custom attributes. */
-export const ATTRIBUTE_LIMITS = { maxKeys: 50, keyPattern: /^[A-Za-z0-9_.-]{1,64}$/, maxStringChars: 1000 } as const;
+export const ATTRIBUTE_LIMITS = { maxKeys: 50, keyPattern: /^(?!(?:__proto__|constructor|prototype)$)[A-Za-z0-9_.-]{1,64}$/, maxStringChars: 1000 } as const;
 
 /** Longest address `GET /v1/contacts?identity=` accepts (an email address is at most 320 characters). */
 export const MAX_ADDRESS_CHARS = 320;
@@ -194,12 +194,17 @@ export function redactMessage(m: Message, at: string): ErasableMessage {
 
 /** A ticket with no personal data: timing, status, metrics, SLA and counts stay. */
 export function redactTicket(t: Ticket, at: string): ErasableTicket {
-  const { subject: _s, participants: _p, ...kept } = t;
-  return { ...kept, customerAddress: REDACTED, threadKey: REDACTED, ...(t.subject !== undefined ? { subject: REDACTED } : {}), erasedAt: at };
+  const { subject: _s, participants: _p, survey, ...kept } = t;
+  // A rating's score stays (the report counts it); its comment is the customer's words.
+  const { comment: _c, ...score } = survey ?? ({} as NonNullable<Ticket['survey']>);
+  return { ...kept, ...(survey ? { survey: score } : {}), customerAddress: REDACTED, threadKey: REDACTED, ...(t.subject !== undefined ? { subject: REDACTED } : {}), erasedAt: at };
 }
 
 /** An event with a provider's error text (which may quote the customer's address) redacted; undefined when it holds none. */
 export function redactEvent(e: TicketEvent): TicketEvent | undefined {
   if (e.type === 'reply.failed' && e.error !== undefined && e.error !== REDACTED) return { ...e, error: REDACTED };
+  // A rating's comment is the customer's words; an opt-out names their address.
+  if (e.type === 'survey.rated' && e.comment !== undefined && e.comment !== REDACTED) return { ...e, comment: REDACTED };
+  if ((e.type === 'contact.opted_out' || e.type === 'contact.opted_in') && e.address !== REDACTED) return { ...e, address: REDACTED };
   return undefined;
 }

@@ -2,7 +2,7 @@
  * Ticket lists: index shards, signed cursors, and the bounded k-way merge that reads one page from
  * several index partitions. Pure (the partition reads are a function passed in).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { TABLE } from '../spec.ts';
 import { ClientError } from './errors.ts';
 import type { ListQuery, ListRead } from './ports.ts';
@@ -19,21 +19,42 @@ export function shardOf(ticketId: string, shards: number = TABLE.statusShards): 
   return h % shards;
 }
 
-/** A tamper-evident cursor: base64url(payload).base64url(HMAC-SHA256(key, payload)[0..16]). */
+/** The AES-256 key of cursors, derived from the deployment's cursor key (cached: one derivation per key). */
+const aesKeys = new Map<string, Buffer>();
+const aesKey = (key: string): Buffer => {
+  let k = aesKeys.get(key);
+  if (!k) {
+    k = createHash('sha256').update(`cursor-aes-256-gcm|${key}`).digest();
+    if (aesKeys.size > 16) aesKeys.clear();
+    aesKeys.set(key, k);
+  }
+  return k;
+};
+
+/**
+ * An opaque, tamper-evident cursor: base64url(nonce[12] ‖ AES-256-GCM(payload) ‖ tag[16]). Sealed,
+ * not only signed: a cursor's position can be an item the caller may not see (a ticket of another
+ * channel that a filter dropped), so its payload must not be readable.
+ */
 export function sealCursor(payload: string, key: string): string {
-  const body = Buffer.from(payload, 'utf8').toString('base64url');
-  return `${body}.${createHmac('sha256', key).update(body).digest().subarray(0, 16).toString('base64url')}`;
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', aesKey(key), iv);
+  const body = Buffer.concat([cipher.update(payload, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
 }
 
 /** The payload of a cursor sealCursor made with this key, or undefined for anything else. */
 export function openCursor(cursor: string, key: string): string | undefined {
-  const dot = cursor.indexOf('.');
-  if (dot < 1 || cursor.length > 2048) return undefined;
-  const body = cursor.slice(0, dot);
-  const mac = Buffer.from(cursor.slice(dot + 1), 'base64url');
-  const expected = createHmac('sha256', key).update(body).digest().subarray(0, 16);
-  if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
-  return Buffer.from(body, 'base64url').toString('utf8');
+  if (cursor.length > 2048 || !/^[A-Za-z0-9_-]+$/.test(cursor)) return undefined;
+  const raw = Buffer.from(cursor, 'base64url');
+  if (raw.length < 12 + 16 + 1) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', aesKey(key), raw.subarray(0, 12));
+    decipher.setAuthTag(raw.subarray(raw.length - 16));
+    return Buffer.concat([decipher.update(raw.subarray(12, raw.length - 16)), decipher.final()]).toString('utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where a ticket list resumes: the query it belongs to, the phase, the position (exclusive). */

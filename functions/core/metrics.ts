@@ -42,6 +42,10 @@ export const METRIC = {
   /** STOP / START from a customer, [Channel]. */
   OptOuts: 'OptOuts',
   OptIns: 'OptIns',
+  /** One outbound webhook attempt, [Outcome]: delivered, failed (will retry), gone (410), exhausted, refused (SSRF). */
+  WebhookDeliveries: 'WebhookDeliveries',
+  /** Seconds one outbound webhook attempt took (request to response), [Outcome]. */
+  WebhookDeliveryLatency: 'WebhookDeliveryLatency',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 

@@ -3,6 +3,8 @@
  * them with the AWS SDK; tests implement them in memory or point the real adapters at local engines.
  */
 import type { ContactStore } from './contact-ports.ts';
+import type { FeedQuery, FeedRead } from './event-feed.ts';
+import type { DeadLetterQueues } from './redrive.ts';
 import type { FollowUpSettings } from './follow-ups/settings.ts';
 import type { MetricEvent } from './metrics.ts';
 import type { TicketEvent } from './ticket-events.ts';
@@ -61,6 +63,14 @@ export interface IngestWrite {
   readonly change: ChangeRecord;
   /** STOP / START: the sender's address on this channel opts out of (or back into) automated messages. */
   readonly optOut?: { readonly channel: Channel; readonly address: string; readonly optedOut: boolean; readonly at: string };
+}
+
+/** STOP / START, or a one-click unsubscribe: one address on one channel, in or out of automated messages. */
+export interface OptOutRecord {
+  readonly channel: Channel;
+  readonly address: string;
+  readonly optedOut: boolean;
+  readonly at: string;
 }
 
 /** One Query on one partition of a list index (core/ticket-query.ts plans them, core/listing.ts merges them). */
@@ -127,6 +137,8 @@ export interface TicketStore {
    * attempt already did, so an automated message is never sent twice.
    */
   claimSend(ticketId: string, createdAt: string, messageId: string): Promise<boolean>;
+  /** One Query on one partition of the change feed index (core/event-feed.ts). */
+  readEventFeed(q: FeedQuery): Promise<FeedRead>;
   /** A ticket's events, oldest first, `limit` at most, after the event key `after` (from a previous page). */
   listEvents(ticketId: string, limit: number, after?: string): Promise<{ events: TicketEvent[]; last?: string }>;
   /** Report aggregate items of one partition for days `from`..`to` (YYYY-MM-DD, inclusive). */
@@ -135,6 +147,13 @@ export interface TicketStore {
   applyEdit(edit: MessageEdit, now: string): Promise<'applied' | 'unknown' | 'stale'>;
   /** Did this address opt out (STOP) of automated messages on this channel? */
   isOptedOut(channel: Channel, address: string): Promise<boolean>;
+  /**
+   * Record an opt-out (or opt-in) of one address on one channel, and the ticket change that records
+   * it (guarded by version: ConflictError on a lost race), in one transaction.
+   */
+  setOptOut(o: OptOutRecord, ticketChange: { ticket: Ticket; expectedVersion: number; change: ChangeRecord }): Promise<void>;
+  /** The opt-out records of these addresses, where one exists (an address never opted out has none). */
+  getOptOuts(addresses: ReadonlyArray<{ readonly channel: Channel; readonly address: string }>): Promise<OptOutRecord[]>;
     getContact(id: string): Promise<{ contact: Contact; identities: IdentityLink[] } | undefined>;
   listTicketsByContact(contactId: string, limit: number): Promise<Ticket[]>;
   /**
@@ -272,6 +291,10 @@ export interface CoreDeps {
   readonly ids: IdSource;
   readonly log: Logger;
   readonly settings: CoreSettings;
+  /** Outbound webhook subscriptions, attempts and deliveries (api and webhook-delivery functions; core/events-out/types.ts). */
+  readonly webhooks?: import('./events-out/types.ts').WebhookPorts;
+  /** Every queue's DLQ, for redrive (api function; absent elsewhere). */
+  readonly deadLetterQueues?: DeadLetterQueues;
 }
 
 export interface CoreSettings {
@@ -282,6 +305,12 @@ export interface CoreSettings {
   readonly dedupeTtlDays: number;
   /** Key for signing API cursors (tamper-evident, stable per deployment). */
   readonly cursorKey: string;
+  /**
+   * Key for survey and unsubscribe links in emails (core/follow-ups/survey-token.ts), and the public
+   * base URL they point at. Absent (unit-test deps): email surveys carry no links.
+   */
+  readonly surveyKey?: string;
+  readonly publicBaseUrl?: string;
   /** Surveys, pending reminders, auto-resolve and auto-close, WhatsApp templates, quiet hours. */
   readonly followUps: FollowUpSettings;
 }

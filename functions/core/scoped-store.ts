@@ -12,6 +12,7 @@
 import { canSeeChannel, type Principal } from './auth.ts';
 import { ClientError } from './errors.ts';
 import type { ChangeRecord, ListQuery, TicketStore } from './ports.ts';
+import type { FeedQuery, FeedRead } from './event-feed.ts';
 import type { TicketEvent } from './ticket-events.ts';
 import type { Channel, Ticket } from './types.ts';
 
@@ -73,6 +74,9 @@ class ScopedTicketStore implements TicketStore {
   consumeRateLimit: TicketStore['consumeRateLimit'] = (key, windowStart, windowSeconds, limit) => this.#store.consumeRateLimit(key, windowStart, windowSeconds, limit);
   getContact: TicketStore['getContact'] = (id) => this.#store.getContact(id);
   isOptedOut: TicketStore['isOptedOut'] = (channel, address) => this.#store.isOptedOut(channel, address);
+  setOptOut: TicketStore['setOptOut'] = (o, tc) => (this.#guardWrite(tc.ticket), this.#store.setOptOut(o, { ...tc, change: this.#stamp(tc.change) }));
+  /** Only the channels the caller sees. */
+  getOptOuts: TicketStore['getOptOuts'] = (addresses) => this.#store.getOptOuts(addresses.filter((a) => this.#sees(a.channel)));
 
   async getTicket(id: string): Promise<Ticket | undefined> {
     const t = await this.#store.getTicket(id);
@@ -103,6 +107,15 @@ class ScopedTicketStore implements TicketStore {
 
   async listEvents(ticketId: string, limit: number, after?: string) {
     return (await this.#canSee(ticketId)) ? this.#store.listEvents(ticketId, limit, after) : { events: [] };
+  }
+
+  /** Feed items of channels the caller cannot see are dropped (by the item's channel, else its ticket's). */
+  async readEventFeed(q: FeedQuery): Promise<FeedRead> {
+    const read = await this.#store.readEventFeed(q);
+    if (!this.#p.channels) return read;
+    const unknown = [...new Set(read.items.filter((i) => !i.channel).map((i) => i.event.ticketId))];
+    await Promise.all(unknown.map((id) => this.#canSee(id))); // one read per ticket, remembered
+    return { ...read, items: read.items.filter((i) => (i.channel ? this.#sees(i.channel) : this.#visible.get(i.event.ticketId) === true)) };
   }
 
   async getIdempotentResult(key: string) {

@@ -95,7 +95,9 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
     newTicket = true;
     base = {
       id: ids.ticketId,
-      status: 'open',
+      // A keyword (STOP, START) on a new thread is recorded on a ticket that is closed at once: nothing
+      // waits in the queue for it, and the next message opens a new ticket.
+      status: command ? 'closed' : 'open',
       priority: 'normal',
       channel: msg.channel,
       provider: msg.provider,

@@ -62,6 +62,11 @@ export interface EmailInfo {
   readonly senderAuthFailed?: boolean;
   /** What was cut to make the message fit one item (e.g. `subject`, `cc`, `references`), if anything. */
   readonly truncated?: readonly string[];
+  /**
+   * Outbound automated email (survey, reminder): the one-click unsubscribe URL, sent as
+   * `List-Unsubscribe` with `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+   */
+  readonly listUnsubscribe?: string;
 }
 
 /** Why an inbound message landed on its ticket. */
@@ -196,6 +201,8 @@ export interface Ticket {
   readonly surveyRequest?: SurveyRequest;
   /** The customer's latest rating (a second rating replaces the first; the event log keeps both). */
   readonly survey?: SurveyRating;
+  /** Set when the contact was erased: no personal data left, nothing is sent to it any more. */
+  readonly erasedAt?: string;
   /** Optimistic-concurrency version, incremented on every write. */
   readonly version: number;
 }

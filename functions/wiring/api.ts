@@ -9,11 +9,13 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3DownloadLinks } from '../adapters/attachments.ts';
 import { DynamoContactStore } from '../adapters/dynamo-contacts.ts';
 import { S3ObjectEraser } from '../adapters/s3-erase.ts';
+import { SqsDeadLetterQueues } from '../adapters/sqs-redrive.ts';
 import { bounded, CLIENT_TIMEOUTS } from '../adapters/client-options.ts';
 import { ApiService } from '../api/service.ts';
 import type { Config } from '../config.ts';
 import type { CoreDeps } from '../core/ports.ts';
 import { commonDeps, notWired, perContainer, type FunctionRuntime } from './common.ts';
+import { withWebhooks } from './webhooks-out.ts';
 
 export interface ApiClients {
   readonly dynamo: DynamoDBClient;
@@ -47,6 +49,8 @@ export function apiDeps(config: Config, clients: ApiClients): CoreDeps {
     retries: notWired('api', 'retries'),
     http: notWired('api', 'http'),
     senders: notWired('api', 'senders'),
+    deadLetterQueues: new SqsDeadLetterQueues(clients.sqs, config.queueUrls),
+    ...withWebhooks(config, clients),
   };
 }
 

@@ -41,6 +41,8 @@ export function commonDeps(config: Config, clients: { readonly dynamo: DynamoDBC
       autoAck: config.autoAck,
       automationRateLimitPerHour: config.automationRateLimitPerHour,
       cursorKey: config.cursorKey,
+      surveyKey: config.surveyKey,
+      publicBaseUrl: config.publicBaseUrl,
       followUps: config.followUps,
       dedupeTtlDays: config.dedupeTtlDays,
     },

@@ -113,7 +113,8 @@ describe('functions', () => {
   });
 
   it('the worker consumes both queues reporting partial batch failures', () => {
-    const mappings = Object.values(resources('AWS::Lambda::EventSourceMapping'));
+    // The webhook dispatcher and delivery functions have their own mappings (test/infra/webhooks-out.test.ts).
+    const mappings = Object.values(resources('AWS::Lambda::EventSourceMapping')).filter((m) => JSON.stringify(m.Properties['FunctionName']).includes(logicalIdOf(stack.functions.worker)));
     expect(mappings).toHaveLength(2);
     for (const m of mappings) {
       expect(m.Properties['FunctionResponseTypes']).toEqual(['ReportBatchItemFailures']);
@@ -136,7 +137,13 @@ describe('functions', () => {
     expect(actionsOn(webhook, ingest)).toContain('sqs:SendMessage');
     expect(actionsOn(webhook, followUp)).toContain('sqs:SendMessage');
     expect(actionsOn(webhook, table)).toEqual(expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem']));
-    expect(actionsOn(apiFn, ingest)).toEqual([]);
+    // The api only sends to the ingest queue to redrive its DLQ (POST /v1/admin/redrive); it never consumes it.
+    expect(actionsOn(apiFn, ingest)).not.toContain('sqs:ReceiveMessage');
+    expect(actionsOn(apiFn, ingest)).not.toContain('sqs:DeleteMessage');
+    for (const pair of stack.queues.all) {
+      expect(actionsOn(apiFn, logicalIdOf(pair.dlq))).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']));
+      expect(actionsOn(apiFn, logicalIdOf(pair.queue))).toContain('sqs:SendMessage');
+    }
     expect(actionsOn(apiFn, followUp)).toContain('sqs:SendMessage');
     expect(actionsOn(worker, followUp)).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:SendMessage']));
     expect(actionsOn(worker, ingest)).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));

@@ -50,7 +50,8 @@ afterAll(async () => {
 
 /** What a route needs to get past its own validation, so the channel check is what answers. */
 const requestFor = (method: string, path: string): { path: string; body?: unknown } => {
-  const p = path.replace('{id}', path.startsWith('/v1/contacts') ? sms.contactId : sms.id);
+  // Ticket and contact routes get the other channel's ticket or contact; other resources (webhook subscriptions) an id of their own kind.
+  const p = path.replace('{id}', path.startsWith('/v1/contacts') ? sms.contactId : path.startsWith('/v1/tickets') ? sms.id : MISSING);
   if (path === '/v1/contacts') return { path: `${p}?identity=${encodeURIComponent(smsPhone)}` };
   if (path === '/v1/reports/response-times') return { path: `${p}?from=${today}&to=${today}&groupBy=priority` };
   if (path.endsWith('/replies') || path.endsWith('/notes')) return { path: p, body: { text: 'hello from the other desk' } };

@@ -100,7 +100,7 @@ describe('patch', () => {
     await sendSms(stack, { from: phone });
     const id = await contactOf(phone);
     const tooMany = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]));
-    for (const body of [{}, { name: '' }, { attributes: { 'bad key': 1 } }, { attributes: { a: { nested: 1 } } }, { attributes: tooMany }, { attributes: { a: 'x'.repeat(1001) } }, { other: 1 }]) {
+    for (const body of [{}, { name: '' }, { attributes: { 'bad key': 1 } }, { attributes: { a: { nested: 1 } } }, { attributes: tooMany }, { attributes: { a: 'x'.repeat(1001) } }, { other: 1 }, { attributes: { constructor: 'y' } }, { attributes: { prototype: 1 } }, JSON.parse('{"attributes":{"__proto__":"y"}}')]) {
       const r = await api(stack, 'PATCH', `/v1/contacts/${id}`, body);
       expect(r.status, JSON.stringify(body).slice(0, 80)).toBe(400);
     }
@@ -174,6 +174,14 @@ describe('merge', () => {
     expect((await api(stack, 'GET', `/v1/contacts?identity=${tg}`, undefined, as(SMS_ONLY_KEY))).status).toBe(404);
     for (const [method, path] of [['GET', `/v1/contacts/${into}/export`], ['DELETE', `/v1/contacts/${into}`]] as const) {
       expect((await api(stack, method, path, undefined, as(SMS_ONLY_KEY))).json.error.code).toBe('channel_restricted');
+    }
+    // A contact with nothing on the key's channels does not exist for it, on every contact read.
+    const tgOnly = String(610000000 + Math.floor(Math.random() * 1e8));
+    await deliver(stack, signedTelegram(s.TELEGRAM_SECRET_TOKEN!, telegramPayload({ from: tgOnly, body: 'hey' })));
+    const hidden = await contactOf(tgOnly);
+    for (const path of [`/v1/contacts/${hidden}`, `/v1/contacts/${hidden}/tickets`]) {
+      const r = await api(stack, 'GET', path, undefined, as(SMS_ONLY_KEY));
+      expect(r.status, path).toBe(404);
     }
   });
 });

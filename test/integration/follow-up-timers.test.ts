@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signedTelegram, telegramPayload } from '../../bin/simulate.ts';
-import { api, deliver, eventually, REPORTS_KEY, sendSms, startTestStack, ticketsOf, uniquePhone, type TestStack } from '../helpers/stack.ts';
+import { API_KEY, api, deliver, eventually, REPORTS_KEY, sendSms, startTestStack, ticketsOf, uniquePhone, type TestStack } from '../helpers/stack.ts';
 
 let stack: TestStack;
 beforeAll(async () => {
@@ -16,6 +16,10 @@ beforeAll(async () => {
     PENDING_AUTO_RESOLVE_SECONDS: '3',
     AUTO_CLOSE_SECONDS: '5',
     PENDING_REMINDER_TEXT: 'Still need help? Just reply.',
+    API_KEYS: JSON.stringify([
+      { key: API_KEY, scopes: ['tickets:read', 'tickets:write', 'contacts:read', 'contacts:write'], name: 'agent' },
+      { key: REPORTS_KEY, scopes: ['reports:read'], name: 'reports' },
+    ]),
   });
 });
 afterAll(async () => {
@@ -171,5 +175,72 @@ describe('STOP', () => {
       for (const t of tickets) if ((await eventsOf(t['id'])).some((e) => e['type'] === 'contact.opted_in')) return true;
       return undefined;
     }, 10_000, 'the opt-in');
+  });
+});
+
+describe('what is not a rating, and erased contacts', () => {
+  it('a number answering an agent on a reopened ticket is a message, and a sentence starting with a number reopens', async () => {
+    const from = uniquePhone();
+    const id = await openSms(from);
+    expect((await api(stack, 'PATCH', `/v1/tickets/${id}`, { status: 'resolved' })).status).toBe(200);
+    await eventually(async () => ((await ticketOf(id)).ticket['surveyRequest']?.outcome === 'sent' ? true : undefined), 15_000, 'the survey');
+    // Not a score: a request that happens to start with a number reopens the ticket.
+    expect((await sendSms(stack, { from, body: '3 of my orders are still missing, please help' })).status).toBe(200);
+    const reopened = await eventually(async () => {
+      const t = (await ticketOf(id)).ticket;
+      return t['status'] === 'open' ? t : undefined;
+    }, 10_000, 'the reopen');
+    expect(reopened['survey']).toBeNull();
+    // The agent asks a question with numbered answers; the customer's "2" is an answer, not a rating.
+    await api(stack, 'POST', `/v1/tickets/${id}/replies`, { text: 'Which one? Reply 1, 2 or 3', author: 'ana' });
+    await eventually(async () => ((await ticketOf(id)).ticket['status'] === 'pending' ? true : undefined), 10_000, 'pending');
+    expect((await sendSms(stack, { from, body: '2' })).status).toBe(200);
+    const answered = await eventually(async () => {
+      const t = (await ticketOf(id)).ticket;
+      return t['status'] === 'open' ? t : undefined;
+    }, 10_000, 'the answer reopening the conversation');
+    expect(answered['survey']).toBeNull();
+    expect((await eventsOf(id)).filter((e) => e['type'] === 'survey.rated')).toHaveLength(0);
+  });
+
+  it('erase redacts the rating comment and opted-out addresses; nothing more is sent to the erased ticket', async () => {
+    const from = uniquePhone();
+    const id = await openSms(from);
+    await sendSms(stack, { from, body: 'STOP' });
+    await sendSms(stack, { from, body: 'START' });
+    await eventually(async () => ((await eventsOf(id)).some((e) => e['type'] === 'contact.opted_in') ? true : undefined), 10_000, 'the opt-in');
+    expect((await api(stack, 'PATCH', `/v1/tickets/${id}`, { status: 'resolved' })).status).toBe(200);
+    await eventually(async () => ((await ticketOf(id)).ticket['surveyRequest']?.outcome === 'sent' ? true : undefined), 15_000, 'the survey');
+    expect((await sendSms(stack, { from, body: '2 - Jane Doe, 12 Main St' })).status).toBe(200);
+    await eventually(async () => ((await ticketOf(id)).ticket['survey'] ? true : undefined), 10_000, 'the rating');
+    const contactId = (await ticketOf(id)).ticket['contactId'] as string;
+    expect((await api(stack, 'DELETE', `/v1/contacts/${contactId}`)).status).toBe(200);
+    const after = await ticketOf(id);
+    const events = await eventsOf(id);
+    const everything = JSON.stringify([after, events, (await api(stack, 'GET', `/v1/contacts/${contactId}/export`)).json]);
+    expect(everything).not.toContain(from);
+    expect(everything).not.toContain('Jane Doe');
+    expect(after.ticket['survey']).toMatchObject({ score: 2 });
+    // A reply to the erased ticket has nowhere to go.
+    const reply = await api(stack, 'POST', `/v1/tickets/${id}/replies`, { text: 'hello?' });
+    expect(reply.status).toBe(409);
+    expect(reply.json.error.code).toBe('contact_erased');
+  });
+
+  it('STOP on a new thread is recorded on a ticket closed at once; the next message opens a new one', async () => {
+    const from = uniquePhone();
+    expect((await sendSms(stack, { from, body: 'Stop' })).status).toBe(200);
+    const [t] = await eventually(async () => {
+      const l = await ticketsOf(stack, from);
+      return l.length ? l : undefined;
+    }, 10_000, 'the keyword ticket');
+    expect(t!['status']).toBe('closed');
+    expect((await eventsOf(t!['id'])).some((e) => e['type'] === 'contact.opted_out')).toBe(true);
+    expect((await sendSms(stack, { from, body: 'I need help' })).status).toBe(200);
+    const both = await eventually(async () => {
+      const l = await ticketsOf(stack, from);
+      return l.length === 2 ? l : undefined;
+    }, 10_000, 'a new ticket');
+    expect(both.map((x) => x['status']).sort()).toEqual(['closed', 'open']);
   });
 });

@@ -34,7 +34,7 @@ describe('config', () => {
     [{ PUBLIC_BASE_URL: 'ftp://x' }, 'PUBLIC_BASE_URL'],
     [{ API_KEYS: 'not json' }, 'API_KEYS: is not valid JSON'],
     [{ API_KEYS: '[{"key":"short","scopes":["tickets:read"]}]' }, 'at least 16'],
-    [{ API_KEYS: '[{"key":"long-enough-key-123","scopes":["admin"]}]' }, 'API_KEYS'],
+    [{ API_KEYS: '[{"key":"long-enough-key-123","scopes":["root"]}]' }, 'API_KEYS'],
     [{ SLA_FIRST_RESPONSE_SECONDS: '{"fax": 10}' }, 'unknown channel "fax"'],
     [{ AUTO_ACK_ENABLED: 'maybe' }, 'AUTO_ACK_ENABLED'],
   ])('fails fast with a message naming the bad value: %j', (env, text) => {

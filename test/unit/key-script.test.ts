@@ -59,7 +59,7 @@ describe('npm run key', () => {
   });
 
   it('bad input exits 2 with the reason on stderr and nothing on stdout', () => {
-    const r = run(['create', '--name', 'x', '--scopes', 'admin']);
+    const r = run(['create', '--name', 'x', '--scopes', 'root']);
     expect(r.code).toBe(2);
     expect(r.err).toContain('--scopes: Invalid option');
     expect(r.out).toBe('');

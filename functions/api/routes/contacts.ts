@@ -12,6 +12,7 @@ import { ATTRIBUTE_LIMITS, IDENTITY_KINDS, MAX_ADDRESS_CHARS } from '../../core/
 import { ClientError } from '../../core/errors.ts';
 import { eraseContact } from '../../core/services/contact-erase.ts';
 import { mergeContacts } from '../../core/services/contact-merge.ts';
+import { optOutsOf } from '../../core/services/opt-outs.ts';
 import { EXPORT_LIMITS, exportContact, findContacts, listContactTickets, patchContact, readContact, resolveContact } from '../../core/services/contacts.ts';
 import { json } from '../../http.ts';
 import {
@@ -56,8 +57,12 @@ export const ContactPatchSchema = z
   .object({
     name: z.string().transform(cleanText).pipe(z.string().trim().min(1).max(200)).nullable().optional(),
     attributes: z
-      .record(z.string().regex(ATTRIBUTE_LIMITS.keyPattern, 'attribute names are 1-64 of A-Z a-z 0-9 _ . -'), AttributeValueSchema)
-      .refine((a) => Object.keys(a).length <= ATTRIBUTE_LIMITS.maxKeys, `at most ${ATTRIBUTE_LIMITS.maxKeys} attributes`)
+      // JSON.parse keeps "__proto__" as an own key, which a record would drop silently: refuse it.
+      .preprocess((v, ctx) => {
+        if (v !== null && typeof v === 'object' && Object.hasOwn(v, '__proto__')) ctx.addIssue({ code: 'custom', message: 'attribute names may not be __proto__, constructor or prototype' });
+        return v;
+      }, z.record(z.string().regex(ATTRIBUTE_LIMITS.keyPattern, 'attribute names are 1-64 of A-Z a-z 0-9 _ . - (not __proto__, constructor or prototype)'), AttributeValueSchema)
+      .refine((a) => Object.keys(a).length <= ATTRIBUTE_LIMITS.maxKeys, `at most ${ATTRIBUTE_LIMITS.maxKeys} attributes`))
       .optional(),
   })
   .strict()
@@ -100,9 +105,10 @@ export const contactRoutes: readonly ApiRoute<any, any>[] = [
     responses: { 200: { description: 'The contact (the survivor, for a merged id).', schema: ContactReadSchema, headers: { ETag: 'The version, for If-Match.', 'Content-Location': 'For a merged id: the survivor’s URL.' } } },
     async handle({ deps, params, principal }) {
       const r = await readContact(deps, idParam(params, 'contact'), principal.channels);
+      const optOuts = await optOutsOf(deps, r.tickets, r.identities);
       return json(
         200,
-        { contact: contactView(r.contact, r.identities), redirectedFrom: r.redirectedFrom ?? null, tickets: r.tickets.map(ticketView), nextCursor: r.nextCursor },
+        { contact: contactView(r.contact, r.identities), redirectedFrom: r.redirectedFrom ?? null, tickets: r.tickets.map(ticketView), nextCursor: r.nextCursor, optOuts },
         readHeaders(r.contact.version, r.redirectedFrom, r.contact.id),
       );
     },
@@ -116,7 +122,8 @@ export const contactRoutes: readonly ApiRoute<any, any>[] = [
     query: PageQuerySchema(100, 25),
     responses: { 200: { description: 'A page of the contact’s tickets.', schema: ContactTicketPageSchema } },
     async handle({ deps, params, query, principal }) {
-      const { contact, redirectedFrom } = await resolveContact(deps, idParam(params, 'contact'));
+      // A restricted key sees a contact only as GET /v1/contacts/{id} shows it (404 when nothing is on its channels).
+      const { contact, redirectedFrom } = principal.channels ? await readContact(deps, idParam(params, 'contact'), principal.channels) : await resolveContact(deps, idParam(params, 'contact'));
       const page = await listContactTickets(deps, contact.id, query.limit, query.cursor, principal.channels);
       return json(200, { contactId: contact.id, redirectedFrom: redirectedFrom ?? null, tickets: page.tickets.map(ticketView), nextCursor: page.nextCursor });
     },

@@ -15,6 +15,11 @@ export const surveyPayload = (score: number): string => `survey:${score}`;
 export function ratingOf(ticket: Ticket | undefined, msg: InboundMessage, s: FollowUpSettings, messageId: string): SurveyRating | undefined {
   const req = ticket?.surveyRequest;
   if (!ticket || !req || msg.email?.autoSubmitted !== undefined) return undefined;
+  // Only an answer to the survey of the ticket as it stands: resolved (or closed since), and not
+  // reopened and resolved again after the survey went out. On an open or pending ticket a number is
+  // an answer to an agent ("Reply 1, 2 or 3"), never a rating.
+  if (ticket.status !== 'resolved' && ticket.status !== 'closed') return undefined;
+  if (ticket.resolvedAt && Date.parse(req.at) < Date.parse(ticket.resolvedAt)) return undefined;
   const sentAt = Date.parse(req.at);
   const at = Date.parse(msg.receivedAt);
   if (!(at >= sentAt && at - sentAt <= s.survey.replyWindowSeconds * 1000)) return undefined;

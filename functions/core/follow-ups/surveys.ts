@@ -67,7 +67,24 @@ export function parseScore(text: string, kind: SurveyKind): ParsedScore | undefi
   if (/\d/u.test(rest.slice(0, 12)) && /^\s*(?:or|to|-|–|,)?\s*\d/u.test(rest)) return undefined;
   if (rest.length > 0 && !/^[\s.,!:;)\-–—*⭐️❤]/u.test(rest) && !/^\p{Extended_Pictographic}/u.test(rest)) return undefined;
   const comment = rest.replace(/^[\s.,!:;)\-–—]+/u, '').trim();
+  if (comment && !commentAfterScore(rest, comment)) return undefined;
   return comment ? { score, comment: comment.slice(0, MAX_COMMENT_CHARS) } : { score };
+}
+
+/**
+ * Words that make a leading number part of a sentence, not a score: "3 of my orders…", "2 more
+ * days", "5 items are missing". A question is never a rating either.
+ */
+const CONTINUATIONS = new Set(
+  'of out more less or and to than times time days day hours hour weeks week months month minutes minute years items item orders order packages package parcels parcel people persons pieces pcs units euros euro dollars dollar pounds percent x are were is was have has had still left missing remaining already calls emails messages tickets attempts'.split(' '),
+);
+
+function commentAfterScore(rest: string, comment: string): boolean {
+  if (comment.includes('?')) return false;
+  // "5 thanks" reads as a score with a comment; "5 - thanks", "5! thanks", "5, thanks" all the more.
+  const separated = /^\s*[.,!:;)\-–—]/u.test(rest);
+  const first = /^\p{L}+/u.exec(comment)?.[0]?.toLowerCase();
+  return separated || first === undefined || !CONTINUATIONS.has(first);
 }
 
 export interface SurveySummary {

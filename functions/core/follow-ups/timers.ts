@@ -50,6 +50,8 @@ export function followUpTimers(ticket: Ticket, events: readonly TicketEvent[], s
 
 /** Does a fired timer still apply to the ticket as it is now? */
 export function timerApplies(ticket: Ticket, job: FollowUpJob): boolean {
+  // An erased contact gets nothing more from automation (its address is gone).
+  if (ticket.erasedAt && (job.purpose === 'reminder' || job.purpose === 'survey')) return false;
   switch (job.purpose) {
     // Whether the reminder or survey was already recorded is the sender's question (it then only
     // finishes an interrupted delivery, at most once).

@@ -13,7 +13,7 @@ import { METRIC, count } from '../metrics.ts';
 import type { CoreDeps } from '../ports.ts';
 import { resolverOf } from '../sla-settings.ts';
 import { dimsOf } from '../tickets.ts';
-import type { Job, Message, Ticket } from '../types.ts';
+import type { EmailInfo, Job, Message, Ticket } from '../types.ts';
 import { deliverMessage, type DeliveryOutcome } from './delivery.ts';
 import { lostRace } from './retry.ts';
 import { actionContext } from './tickets.ts';
@@ -35,15 +35,19 @@ function surveyChoices(deps: CoreDeps, ticket: Ticket): Message['choices'] {
   return Array.from({ length: max - min + 1 }, (_, i) => ({ id: surveyPayload(min + i), title: String(min + i) }));
 }
 
+/** What an automated message says; on email it may add a subject, an HTML alternative and a one-click unsubscribe URL. */
+export type AutomatedContent = string | { readonly text: string; readonly email?: Partial<Pick<EmailInfo, 'subject' | 'html' | 'listUnsubscribe'>> };
+
 /**
  * Send one automated message on a ticket. `already(ticket)` tells whether the ticket already has
- * this one (a redelivered job, a concurrent one); `text` is the message.
+ * this one (a redelivered job, a concurrent one); `text` is the message (given the id it will have
+ * and the time it is written, which signed links need).
  */
 export async function sendAutomated(
   deps: CoreDeps,
   ticketId: string,
   purpose: AutomationPurpose,
-  text: (t: Ticket) => string,
+  text: (t: Ticket, m: { readonly id: string; readonly now: Date }) => AutomatedContent,
   already: (t: Ticket) => Message['id'] | undefined,
 ): Promise<AutomatedResult | undefined> {
   let allowed: boolean | undefined;
@@ -51,6 +55,10 @@ export async function sendAutomated(
     const ticket = await deps.store.getTicket(ticketId);
     if (!ticket) {
       deps.log.warn('automated message for a missing ticket', { ticketId, purpose });
+      return undefined;
+    }
+    if (ticket.erasedAt) {
+      deps.log.info('automated message skipped: the contact was erased', { ticketId, purpose });
       return undefined;
     }
     const existing = already(ticket);
@@ -87,10 +95,13 @@ export async function sendAutomated(
       );
       if (!allowed) refusal = `rate_limited: more than ${deps.settings.automationRateLimitPerHour} automated messages to this address in an hour`;
     }
-    const body = text(ticket);
+    const id = deps.ids.newId();
+    const content = text(ticket, { id, now });
+    const body = typeof content === 'string' ? content : content.text;
+    const emailExtra = typeof content === 'string' ? undefined : content.email;
     const choices = purpose === 'survey' ? surveyChoices(deps, ticket) : undefined;
     const message: Message = {
-      id: deps.ids.newId(),
+      id,
       ticketId,
       direction: 'outbound',
       automated: true,
@@ -103,7 +114,7 @@ export async function sendAutomated(
       ...(choices ? { choices } : {}),
       ...(decision.action === 'send' && decision.as === 'template' ? { template: decision.template } : {}),
       ...(refusal ? { deliveryStatus: 'not_sent' as const, deliveryError: refusal } : { deliveryStatus: 'queued' as const }),
-      ...(ticket.channel === 'email' ? { email: outboundEmailInfo(ticket, deps.ids.token(), body, true) } : {}),
+      ...(ticket.channel === 'email' ? { email: { ...outboundEmailInfo(ticket, deps.ids.token(), body, true), ...emailExtra } } : {}),
     };
     const plan = planAutomated(ticket, message, actionContext(deps));
     try {

@@ -6,13 +6,15 @@
  * version-guarded.
  */
 import { planPatch } from '../agent-actions.ts';
-import { planTimer } from '../follow-ups/plan.ts';
+import { planTimer, type TimerAction } from '../follow-ups/plan.ts';
+import { reminderEmail, surveyEmail } from '../follow-ups/survey-links.ts';
 import type { FollowUpJob } from '../follow-ups/timers.ts';
 import { delayUntil } from '../sla.ts';
 import { METRIC, count } from '../metrics.ts';
 import type { CoreDeps } from '../ports.ts';
 import { dimsOf } from '../tickets.ts';
-import { requeue, sendAutomated } from './automation.ts';
+import type { Ticket } from '../types.ts';
+import { requeue, sendAutomated, type AutomatedContent } from './automation.ts';
 import { lostRace } from './retry.ts';
 import { actionContext } from './tickets.ts';
 
@@ -44,7 +46,7 @@ export async function runFollowUp(deps: CoreDeps, job: FollowUpJob): Promise<voi
           deps,
           job.ticketId,
           action.purpose,
-          () => action.text,
+          (t, m) => followUpContent(deps, t, action, m),
           (t) => (action.purpose === 'survey' ? t.surveyRequest?.messageId : t.reminderSentFor === job.since ? t.reminderMessageId : undefined),
         );
         if (r?.kind === 'deferred') {
@@ -56,4 +58,18 @@ export async function runFollowUp(deps: CoreDeps, job: FollowUpJob): Promise<voi
       }
     }
   }
+}
+
+/**
+ * The survey's or reminder's words. By email they carry signed links: one per score to the survey
+ * page, and a one-click unsubscribe (List-Unsubscribe, RFC 8058); elsewhere the plain text.
+ */
+function followUpContent(deps: CoreDeps, ticket: Ticket, action: Extract<TimerAction, { kind: 'message' }>, m: { id: string; now: Date }): AutomatedContent {
+  const { surveyKey, publicBaseUrl } = deps.settings;
+  if (ticket.channel !== 'email' || !surveyKey || !publicBaseUrl) return action.text;
+  const keys = { key: surveyKey, baseUrl: publicBaseUrl };
+  const { survey } = deps.settings.followUps;
+  return action.purpose === 'survey'
+    ? surveyEmail(keys, { ticket, messageId: m.id, now: m.now, kind: survey.kind, question: action.text, replyWindowSeconds: survey.replyWindowSeconds })
+    : reminderEmail(keys, { ticket, messageId: m.id, now: m.now, kind: survey.kind, text: action.text });
 }

@@ -4,7 +4,7 @@
  * for --stripped).
  *
  *   --stripped   worker off, no acknowledgements, no logs or EMF (the old bench's variant)
- *   --only a,b   run only these parts: pure, ingest, lists, usage, recovery, responseTimes, bundles
+ *   --only a,b   run only these parts: pure, ingest, lists, usage, recovery, responseTimes, bundles, webhooks
  *   --quick      fewer repeats (a smoke run; figures are noisier)
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -20,9 +20,10 @@ import { benchPure } from './pure.ts';
 import { benchResponseTimes } from './response-times.ts';
 import { progress, round } from './stats.ts';
 import { measureUsage } from './usage.ts';
+import { benchWebhooksOut } from './webhooks-out.ts';
 
 const { values: args } = parseArgs({ options: { stripped: { type: 'boolean', default: false }, only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
-const parts = new Set((args.only ?? 'pure,ingest,lists,usage,recovery,responseTimes,bundles').split(',').map((s) => s.trim()));
+const parts = new Set((args.only ?? 'pure,ingest,lists,usage,recovery,responseTimes,bundles,webhooks').split(',').map((s) => s.trim()));
 const q = args.quick;
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -78,6 +79,11 @@ if (parts.has('recovery')) {
     outageSeconds: 10,
     timeoutSeconds: 90,
   });
+}
+
+if (parts.has('webhooks')) {
+  // Outbound webhooks (bench/webhooks-out.ts); the stream poller and delivery loop run with the worker, so always on.
+  results['webhooksOut'] = await benchWebhooksOut({ ...stackOpts, worker: true }, { steady: q ? 30 : 100, perSecond: 10, rounds: q ? 1 : 3, burst: 200, senders: 16, burstRounds: q ? 1 : 3, timeoutSeconds: 60 });
 }
 
 if (parts.has('responseTimes')) {

@@ -14,5 +14,8 @@ if (code !== 0) {
   process.exit(code);
 }
 const file = process.argv.includes('--stripped') ? 'latest-stripped.json' : 'latest.json';
-printReport(JSON.parse(readFileSync(new URL(file, RESULTS_DIR), 'utf8')) as Record<string, unknown>);
+const results = JSON.parse(readFileSync(new URL(file, RESULTS_DIR), 'utf8')) as Record<string, unknown>;
+printReport(results);
+// Outbound webhooks (issue 13), part `webhooks`: bench/webhooks-out.ts measures and prints its own table.
+if (results['webhooksOut']) (await import('./webhooks-out.ts')).printWebhooksOut(results['webhooksOut'] as Record<string, unknown>);
 console.log(`\nfull figures: bench/results/${file}; the stack's logs: bench/results/stack.log`);

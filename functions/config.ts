@@ -12,6 +12,7 @@ import { parseCalendars } from './core/calendar.ts';
 import { defaultPolicies, SlaPoliciesSchema, type SlaPolicy } from './core/sla-policy.ts';
 import type { SlaSettings } from './core/sla-settings.ts';
 import { FollowUpEnvSchema, followUpSettings, type FollowUpSettings } from './core/follow-ups/settings.ts';
+import { parseApiChannelSecrets } from './core/api-channel.ts';
 
 const jsonString = <T extends z.ZodType>(schema: T) =>
   z.string().transform((s, ctx) => {
@@ -90,6 +91,7 @@ const DEFAULT_SLA: Record<Channel, number> = {
   telegram: 3600,
   x: 3600,
   viber: 3600,
+  api: 3600,
 };
 
 const SlaSchema = z.record(z.string(), z.number().int().positive()).transform((m, ctx) => {
@@ -129,6 +131,7 @@ export const SECRET_NAMES = [
   'SENDGRID_PUBLIC_KEY',
   'MAILGUN_SIGNING_KEY',
   'POSTMARK_BASIC_AUTH',
+  'API_CHANNEL_SECRETS',
 ] as const;
 export type SecretName = (typeof SECRET_NAMES)[number];
 
@@ -153,6 +156,8 @@ const secretValue = (name: SecretName): z.ZodString => {
       return base.regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be the base64 DER public key');
     case 'TWILIO_ACCOUNT_SID':
       return base.regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits');
+    case 'API_CHANNEL_SECRETS':
+      return base.refine((v) => parseApiChannelSecrets(v) !== undefined, 'must be a JSON object of source ([a-z0-9_-]{1,64}) to "whsec_<base64>"');
     default:
       return base;
   }
@@ -170,6 +175,7 @@ export const LOCAL_DEFAULTS = {
   SENDGRID_BASIC_AUTH: 'sendgrid:local-sendgrid-password',
   MAILGUN_SIGNING_KEY: 'local-mailgun-signing-key',
   POSTMARK_BASIC_AUTH: 'postmark:local-postmark-password',
+  API_CHANNEL_SECRETS: '{"local":"whsec_bG9jYWwtYXBpLWNoYW5uZWwtc2VjcmV0LTAxMjM0NTY="}',
   API_KEY: 'local-dev-api-key-0123456789',
 } as const satisfies Partial<Record<SecretName | 'API_KEY', string>>;
 

@@ -27,6 +27,7 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/webhooks/mailgun', fn: 'webhook' },
   { method: 'POST', path: '/webhooks/postmark', fn: 'webhook' },
   { method: 'POST', path: '/webhooks/ses', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/api/{source}', fn: 'webhook' },
   { method: 'GET', path: '/health', fn: 'api' },
   { method: 'GET', path: '/v1/tickets', fn: 'api' },
   { method: 'GET', path: '/v1/tickets/{id}', fn: 'api' },

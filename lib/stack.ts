@@ -104,9 +104,9 @@ export class SupportStack extends Stack {
     // What an operator needs after a deploy (README → Deploy lists them).
     const base = publicBaseUrl ?? this.httpApi.url;
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.url, description: 'Base URL: webhooks at /webhooks/<provider>, REST API at /v1' });
-    for (const [provider, methods] of webhookRoutes()) {
+    for (const [provider, { path, methods }] of webhookRoutes()) {
       new CfnOutput(this, `WebhookUrl${provider.charAt(0).toUpperCase()}${provider.slice(1)}`, {
-        value: `${base}/webhooks/${provider}`,
+        value: `${base}${path}`,
         description: `Configure at ${provider} (${methods.join(', ')}); see README → Deploy → Provider set-up`,
       });
     }
@@ -129,12 +129,12 @@ export class SupportStack extends Stack {
   }
 }
 
-/** Each provider webhook path in functions/spec.ts (`/webhooks/<provider>`) with its methods. */
-export function webhookRoutes(): Map<string, string[]> {
-  const out = new Map<string, string[]>();
+/** Each provider webhook path in functions/spec.ts (`/webhooks/<provider>`, the API channel's `/webhooks/api/{source}`) with its methods. */
+export function webhookRoutes(): Map<string, { path: string; methods: string[] }> {
+  const out = new Map<string, { path: string; methods: string[] }>();
   for (const r of ROUTES) {
-    const provider = /^\/webhooks\/([a-z0-9]+)$/.exec(r.path)?.[1];
-    if (provider) out.set(provider, [...(out.get(provider) ?? []), r.method]);
+    const provider = /^\/webhooks\/([a-z0-9]+)(?:\/\{source\})?$/.exec(r.path)?.[1];
+    if (provider) out.set(provider, { path: r.path, methods: [...(out.get(provider)?.methods ?? []), r.method] });
   }
   return out;
 }

@@ -71,7 +71,7 @@ const est = estimate(per, prices, { messages, mix, messagesPerTicket: perTicket,
 const usd = (x: number) => (x < 0.01 && x > 0 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`);
 const usd4 = (x: number) => `$${x.toFixed(4)}`;
 console.log(`monthly estimate for ${messages.toLocaleString('en-US')} messages · mix ${Object.entries(mix).map(([k, w]) => `${k}=${w}`).join(',')} · ${perTicket} messages per ticket`);
-console.log(`prices: ${pricesPath} (${prices.region}, ${prices.date}) · per-message figures: ${v.results} (bench of ${results.when})\n`);
+console.log(`prices: ${pricesPath} (${prices.region}, ${prices.date}) · per-message figures: ${resultsFile.pathname.slice(root.pathname.length)} (bench of ${results.when})\n`);
 const w = Math.max(...est.lines.map((l) => l.service.length));
 for (const l of est.lines) {
   console.log(`${l.service.padEnd(w)}  ${usd(l.usd).padStart(10)}/month  ${usd4((l.usd / messages) * 1000).padStart(8)}/1k msgs${l.fixed ? `  + ${usd(l.fixed)}/month fixed` : ''}  · ${l.what}`);

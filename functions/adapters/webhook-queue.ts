@@ -27,12 +27,12 @@ export class SqsDeliveryQueue implements DeliveryQueue {
     }
   }
 
-  async deadLetter(job: DeliveryJob, reason: string, error: string): Promise<void> {
+  async deadLetter(job: DeliveryJob | string, reason: string, error: string): Promise<void> {
     if (!this.#dlqUrl) throw new Error('WEBHOOK_DLQ_URL is not set');
     await this.#sqs.send(
       new SendMessageCommand({
         QueueUrl: this.#dlqUrl,
-        MessageBody: JSON.stringify(job),
+        MessageBody: typeof job === 'string' ? job : JSON.stringify(job),
         MessageAttributes: {
           reason: { DataType: 'String', StringValue: reason },
           error: { DataType: 'String', StringValue: error.slice(0, 1000) || reason },

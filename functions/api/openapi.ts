@@ -14,6 +14,7 @@
  * it (routes/meta.ts loads this module only then): +20 KB of bundle against +52 KB for embedding
  * the JSON, same module init (README, OpenAPI).
  */
+import { ApiMessageSchema } from '../core/api-channel-schema.ts';
 import * as z from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponseObject } from 'zod-openapi';
 import { SCOPES } from '../core/auth.ts';
@@ -163,6 +164,8 @@ export function buildOpenApiDocument(routes: readonly ApiRoute<any, any>[]): Rec
           description: `An API key as \`Authorization: Bearer <key>\`. Each key carries scopes (${SCOPES.map((s) => `\`${s}\``).join(', ')}); each operation lists the one it needs as this scheme's role. A key without it gets \`403\`.`,
         },
       },
+      // Not an operation of this API: the body a custom source posts to POST /webhooks/api/{source} (README → Inbound API channel).
+      schemas: { ApiChannelMessage: ApiMessageSchema.meta({ description: 'Body of POST /webhooks/api/{source}, the inbound API channel (Standard Webhooks signed under the source secret).' }) },
     },
     paths,
   }) as unknown as Record<string, unknown>;

@@ -270,7 +270,7 @@ export const EventSchema = z
 
 export const IdentitySchema = z
   .object({
-    kind: z.enum(['phone', 'sms-sender', 'email', 'wa', 'psid', 'igsid', 'telegram', 'x']),
+    kind: z.enum(['phone', 'sms-sender', 'email', 'wa', 'psid', 'igsid', 'telegram', 'x', 'external']),
     value: z.string(),
     linkedAt: time(),
     linkedVia: z.object({ provider: z.string(), providerMessageId: z.string(), channel: z.enum(CHANNELS) }).meta({ description: 'The message that first linked it.' }),

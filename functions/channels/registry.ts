@@ -1,3 +1,4 @@
+import { api } from './api/index.ts';
 import { mailgun } from './mailgun/index.ts';
 import { messagebird } from './messagebird/index.ts';
 import { postmark } from './postmark/index.ts';
@@ -10,7 +11,7 @@ import type { ChannelModule } from './types.ts';
 import { vonage } from './vonage/index.ts';
 import { x } from './x/index.ts';
 
-/** Every provider, by the last segment of its webhook route (`/webhooks/<provider>`). */
+/** Every provider, by the segment after `/webhooks/` of its route (`/webhooks/<provider>`; the API channel: `/webhooks/api/{source}`). */
 export const CHANNEL_MODULES: Readonly<Record<string, ChannelModule>> = {
   twilio,
   meta,
@@ -22,4 +23,5 @@ export const CHANNEL_MODULES: Readonly<Record<string, ChannelModule>> = {
   mailgun,
   postmark,
   ses,
+  api,
 };

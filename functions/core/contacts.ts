@@ -8,7 +8,7 @@ import { toE164 } from './phone.ts';
 import type { TicketEvent } from './ticket-events.ts';
 import type { Contact, Identity, IdentityKind, Message, Ticket } from './types.ts';
 
-export const IDENTITY_KINDS = ['phone', 'sms-sender', 'email', 'wa', 'psid', 'igsid', 'telegram', 'x'] as const satisfies readonly IdentityKind[];
+export const IDENTITY_KINDS = ['phone', 'sms-sender', 'email', 'wa', 'psid', 'igsid', 'telegram', 'x', 'external'] as const satisfies readonly IdentityKind[];
 
 export type AttributeValue = string | number | boolean;
 

@@ -1,7 +1,7 @@
 /** Channel-neutral domain types. Pure: no AWS, no I/O. */
 import type { MetricsState } from './response-metrics.ts';
 
-export const CHANNELS = ['sms', 'whatsapp', 'email', 'messenger', 'instagram', 'telegram', 'x', 'viber'] as const;
+export const CHANNELS = ['sms', 'whatsapp', 'email', 'messenger', 'instagram', 'telegram', 'x', 'viber', 'api'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const TICKET_STATUSES = ['open', 'pending', 'resolved', 'closed'] as const;
@@ -10,8 +10,8 @@ export type TicketStatus = (typeof TICKET_STATUSES)[number];
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-/** How a sender is recognised across messages: `phone` is always E.164. */
-export type IdentityKind = 'phone' | 'sms-sender' | 'email' | 'wa' | 'psid' | 'igsid' | 'telegram' | 'x';
+/** How a sender is recognised across messages: `phone` is always E.164; `external` is `<source>:<id>` (API channel). */
+export type IdentityKind = 'phone' | 'sms-sender' | 'email' | 'wa' | 'psid' | 'igsid' | 'telegram' | 'x' | 'external';
 
 export interface Identity {
   readonly kind: IdentityKind;

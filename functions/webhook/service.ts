@@ -24,8 +24,10 @@ export interface WebhookOptions {
 
 export async function handleWebhook(deps: CoreDeps, config: Config, req: HttpRequest, opts: WebhookOptions = {}): Promise<HttpResponse> {
   const modules = opts.modules ?? CHANNEL_MODULES;
-  const provider = /^\/webhooks\/([a-z0-9-]+)\/?$/.exec(req.path)?.[1] ?? '';
-  const module = modules[provider];
+  const route = /^\/webhooks\/([a-z0-9-]+)(\/[^/]*)?\/?$/.exec(req.path);
+  const provider = route?.[1] ?? '';
+  // Only the API channel has a sub-path (`/webhooks/api/{source}`).
+  const module = route?.[2] === undefined || provider === 'api' ? modules[provider] : undefined;
   if (!module) return json(404, errorBody('unknown_provider', `No webhook for provider "${provider}".`));
 
   let received;

@@ -36,8 +36,15 @@ export function parseDeliveryJob(body: string): DeliveryJob | undefined {
 export async function deliverRecord(deps: WebhookDeps, record: Pick<SQSRecord, 'body' | 'messageId'>): Promise<boolean> {
   const job = parseDeliveryJob(record.body);
   if (!job) {
-    deps.log.error('not a webhook delivery job; left for the DLQ', { messageId: record.messageId });
-    return false;
+    // No retry can make it one: to the DLQ at once, with the reason (left to SQS only if that fails).
+    try {
+      await deps.webhooks.queue.deadLetter(record.body, 'invalid_job', 'the message body is not a webhook delivery job');
+      deps.log.error('not a webhook delivery job; moved to the DLQ', { messageId: record.messageId });
+      return true;
+    } catch (e) {
+      deps.log.error('not a webhook delivery job; the DLQ refused it, retrying until SQS moves it', { messageId: record.messageId, error: e instanceof Error ? e.message : String(e) });
+      return false;
+    }
   }
   try {
     await deliver(deps, job);

@@ -9,6 +9,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { bounded, CLIENT_TIMEOUTS } from '../adapters/client-options.ts';
+import { ApiChannelSender } from '../adapters/api-channel-sender.ts';
 import { SesEmailSender } from '../adapters/email-sender.ts';
 import { MessageBirdSender, MetaSender, TelegramSender, VonageSender, XSender } from '../adapters/senders.ts';
 import { SqsDeadLetters, SqsRetries } from '../adapters/sqs-queue.ts';
@@ -46,6 +47,7 @@ export function createSenders(config: Config, clients: { readonly ses?: SESv2Cli
     x: new XSender({ accessToken: s.X_ACCESS_TOKEN, baseUrl: b.X_API_BASE_URL }, fetchImpl),
     vonage: new VonageSender({ apiKey: s.VONAGE_API_KEY, apiSecret: s.VONAGE_API_SECRET, baseUrl: b.VONAGE_API_BASE_URL }, fetchImpl),
     messagebird: new MessageBirdSender({ accessKey: s.MESSAGEBIRD_ACCESS_KEY, baseUrl: b.MESSAGEBIRD_API_BASE_URL }, fetchImpl),
+    api: new ApiChannelSender(s.API_CHANNEL_SECRETS),
   };
 }
 

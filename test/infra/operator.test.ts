@@ -34,7 +34,7 @@ const logicalId = (stack: SupportStack, c: { node: { defaultChild?: unknown } })
 const functionEnv = (stack: SupportStack, t: Template) => resources(t, 'AWS::Lambda::Function')[logicalId(stack, stack.functions.webhook)]!.Properties['Environment']['Variables'];
 const webhookPaths = [...new Set(ROUTES.filter((r) => r.path.startsWith('/webhooks/')).map((r) => r.path))];
 const outputIdOf = (path: string) => {
-  const p = path.replace('/webhooks/', '');
+  const p = path.replace('/webhooks/', '').replace('/{source}', ''); // the API channel: WebhookUrlApi
   return `WebhookUrl${p.charAt(0).toUpperCase()}${p.slice(1)}`;
 };
 

@@ -351,7 +351,13 @@ describe('operator console in headless Chromium', () => {
       }
     });
     expect(blocked).toBe(true);
-    expect(await cspViolations(page)).toEqual([expect.stringContaining('require-trusted-types-for')]);
+    // The violation report is an event the browser dispatches after the fact: wait for it.
+    let violations: string[] = [];
+    for (let i = 0; i < 50 && violations.length === 0; i++) {
+      violations = await cspViolations(page);
+      if (violations.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(violations).toEqual([expect.stringContaining('require-trusted-types-for')]);
     expect(problems).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * Every route's 2xx means the message is durable: for each of the ten providers, one valid signed
+ * Every route's 2xx means the message is durable: for each provider, one valid signed
  * request goes through handleWebhook with in-memory fakes for the ports, under faults. Whatever the
  * fault, the answer is a 2xx only when every verified message was stored or parked; otherwise it is
  * a 5xx (handleWebhook throws, which the Lambda handler turns into a 500), so the provider retries.
@@ -17,6 +17,7 @@ import type { AttachmentStore, CoreDeps, JobQueue, ParkingQueue, TicketStore } f
 import type { Job } from '../../functions/core/types.ts';
 import type { HttpRequest, HttpResponse } from '../../functions/http.ts';
 import { handleWebhook } from '../../functions/webhook/service.ts';
+import { signHeaders } from '../../functions/core/events-out/standard-webhooks.ts';
 import { fuzzConfig, fuzzContext, httpRequest, LOCAL_SNS_CERT_URL, multipart, NOW, sign } from '../helpers/fuzz.ts';
 import { readFileSync } from 'node:fs';
 
@@ -138,6 +139,9 @@ beforeAll(async () => {
     content: mime,
   };
   requests['ses'] = sign.ses(JSON.stringify(receipt));
+  const apiBody = JSON.stringify({ conversationId: 'c-durable', from: { id: 'u-1' }, text: 'help' });
+  const apiSecret = JSON.parse(LOCAL_DEFAULTS.API_CHANNEL_SECRETS).local as string;
+  requests['api'] = httpRequest('POST', '/webhooks/api/local', apiBody, { 'content-type': 'application/json', ...signHeaders([apiSecret], 'msg_durable1', Math.floor(NOW.getTime() / 1000), apiBody) });
 });
 
 const EMAIL = new Set(['sendgrid', 'mailgun', 'postmark', 'ses']);

@@ -6,7 +6,7 @@ import { formatSecret } from '../../functions/core/events-out/standard-webhooks.
 import type { DeliveryAttempt, DeliveryJob, PostResult, WebhookPorts, WebhookSubscription } from '../../functions/core/events-out/types.ts';
 import { deliver, dispatch, forgetCachedSubscriptions, type WebhookDeps } from '../../functions/core/services/webhooks-out.ts';
 import { changeOf } from '../../functions/webhooks-out/dispatcher.ts';
-import { parseDeliveryJob } from '../../functions/webhooks-out/delivery.ts';
+import { deliverRecord, parseDeliveryJob } from '../../functions/webhooks-out/delivery.ts';
 
 const NOW = new Date('2026-11-25T10:00:00.000Z');
 const SUB_ID = '01JDQ5G7Y8Z9A0B1C2D3E4F5K9';
@@ -91,7 +91,7 @@ describe('stream records and jobs', () => {
 /** Fake ports recording what the service did. */
 function fakes(answer: PostResult, s = sub()) {
   const sent: Array<{ job: DeliveryJob; delaySeconds: number }> = [];
-  const dead: Array<{ job: DeliveryJob; reason: string }> = [];
+  const dead: Array<{ job: DeliveryJob | string; reason: string }> = [];
   const attempts: DeliveryAttempt[] = [];
   const posts: Array<{ headers: Record<string, string>; body: string; addresses: readonly string[] }> = [];
   let current: WebhookSubscription | undefined = s;
@@ -179,5 +179,14 @@ describe('dispatch', () => {
     const ev = (type: string) => ({ kind: 'event' as const, eventKey: `EVT#x#${type}`, event: { id: type, ticketId: TICKET_ID, at: NOW.toISOString(), actor: 'customer', type } as never });
     expect(await dispatch(f.deps, [ev('sla.breached'), ev('note.added')])).toBe(1);
     expect(f.sent[0]?.job).toEqual({ kind: 'webhook-delivery', subscriptionId: SUB_ID, ticketId: TICKET_ID, eventKey: 'EVT#x#sla.breached', attempt: 1 });
+  });
+});
+
+describe('a record that is not a delivery job', () => {
+  it('goes to the DLQ at once with reason invalid_job, and the record is done', async () => {
+    const f = fakes({ ok: true, status: 200, excerpt: '', latencyMs: 1 });
+    expect(await deliverRecord(f.deps, { body: '{"kind":"webhook-delivery","attempt":"x"}', messageId: 'm1' })).toBe(true);
+    expect(f.dead).toEqual([{ job: '{"kind":"webhook-delivery","attempt":"x"}', reason: 'invalid_job' }]);
+    expect(f.posts).toHaveLength(0);
   });
 });

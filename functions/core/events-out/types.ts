@@ -101,8 +101,8 @@ export interface WebhookStore {
 export interface DeliveryQueue {
   /** Enqueue jobs, each with its delay (≤ 900 s). */
   send(jobs: ReadonlyArray<{ readonly job: DeliveryJob; readonly delaySeconds: number }>): Promise<void>;
-  /** The job can never be delivered (schedule spent, event gone): to the DLQ with the reason. */
-  deadLetter(job: DeliveryJob, reason: string, error: string): Promise<void>;
+  /** The job can never be delivered (schedule spent, event gone, not a job at all: its raw body): to the DLQ with the reason. */
+  deadLetter(job: DeliveryJob | string, reason: string, error: string): Promise<void>;
 }
 
 export type PostResult =

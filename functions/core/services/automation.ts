@@ -31,7 +31,7 @@ const hourWindow = (now: Date): string => new Date(Math.floor(now.getTime() / 3_
 /** Survey buttons, where the channel has them (a typed number elsewhere). */
 function surveyChoices(deps: CoreDeps, ticket: Ticket): Message['choices'] {
   const { min, max } = SCALES[deps.settings.followUps.survey.kind];
-  if (ticket.channel === 'sms' || ticket.channel === 'x' || ticket.channel === 'email' || ticket.channel === 'viber') return undefined;
+  if (ticket.channel === 'sms' || ticket.channel === 'x' || ticket.channel === 'email' || ticket.channel === 'viber' || ticket.channel === 'api') return undefined;
   return Array.from({ length: max - min + 1 }, (_, i) => ({ id: surveyPayload(min + i), title: String(min + i) }));
 }
 

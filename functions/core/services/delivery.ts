@@ -18,7 +18,8 @@ export type DeliveryOutcome = 'sent' | 'not_sent' | 'failed' | 'already';
 
 export async function deliverMessage(deps: CoreDeps, ticket: Ticket, message: Message): Promise<DeliveryOutcome> {
   if (message.deliveryStatus !== 'queued') return 'already';
-  const sender = deps.senders[ticket.provider];
+  // API-channel tickets (provider `api:<source>`) all reply through the one `api` sender.
+  const sender = deps.senders[ticket.channel === 'api' ? 'api' : ticket.provider];
   if (!sender) return record(deps, ticket, message, { status: 'not_sent', reason: `no sender for provider "${ticket.provider}"` });
   if (message.automated && !(await deps.store.claimSend(ticket.id, message.createdAt, message.id))) {
     // An earlier attempt may have reached the provider: never risk sending automation twice.

@@ -10,7 +10,7 @@ import { createdEvent, TICKET_CREATED_KEY } from '../core/events-out/outbound.ts
 import type { DeliveryAttempt, OutboundEvent, WebhookStore, WebhookSubscription } from '../core/events-out/types.ts';
 import { bucketEnd, bucketOf, FEED, feedPartition } from '../core/event-feed.ts';
 import type { TicketEvent } from '../core/ticket-events.ts';
-import type { Channel, Ticket } from '../core/types.ts';
+import type { Channel, Message, Ticket } from '../core/types.ts';
 import { TABLE } from '../spec.ts';
 import { keys } from './dynamo-store.ts';
 
@@ -151,6 +151,31 @@ export class DynamoWebhookStore implements WebhookStore {
     const logged = e?.Item?.['event'] as TicketEvent | undefined;
     const event: OutboundEvent | undefined = logged ? { id: logged.id, type: logged.type, at: logged.at, ticketId, event: logged } : undefined;
     return { ...(event ? { event } : {}), ...(ticket ? { ticket } : {}) };
+  }
+
+  async loadMessage(ticketId: string, messageId: string): Promise<Message | undefined> {
+    // Message keys hold their creation time, which an event does not: read the ticket's messages
+    // (a bounded item collection) and pick it by id.
+    let start: Item | undefined;
+    for (let page = 0; page < 20; page++) {
+      const r = await this.#doc.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :msg)',
+          FilterExpression: 'id = :id',
+          ExpressionAttributeValues: { ':pk': `TICKET#${ticketId}`, ':msg': 'MSG#', ':id': messageId },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      const item = r.Items?.[0];
+      if (item) {
+        const { PK: _pk, SK: _sk, type: _t, deliveryRank: _r, ...message } = item;
+        return message as unknown as Message;
+      }
+      if (!r.LastEvaluatedKey) return undefined;
+      start = r.LastEvaluatedKey as Item;
+    }
+    return undefined;
   }
 
   /**

@@ -17,7 +17,7 @@ import { createLogger } from '../adapters/logger.ts';
 import { EmfMetrics } from '../adapters/metrics.ts';
 import { NodeWebhookPoster, resolveAll } from '../adapters/webhook-http.ts';
 import { SqsDeliveryQueue } from '../adapters/webhook-queue.ts';
-import { ticketView } from '../api/views.ts';
+import { messageView, ticketView } from '../api/views.ts';
 import type { Config } from '../config.ts';
 import type { WebhookPorts } from '../core/events-out/types.ts';
 import type { WebhookDeps } from '../core/services/webhooks-out.ts';
@@ -35,6 +35,7 @@ export function webhookPorts(config: Config, clients: { readonly dynamo: DynamoD
     resolve: resolveAll,
     settings: { local: config.stage === 'local', retrySchedule: config.webhooks.retrySchedule },
     publicTicket: ticketView,
+    publicMessage: messageView,
     randomBytes: () => randomBytes(32),
   };
 }

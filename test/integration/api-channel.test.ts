@@ -143,8 +143,9 @@ describe('replies on api tickets', () => {
     new Webhook(sub.json.secret).verify(sent.body, sent.headers);
     expect(sent.json.data.ticket).toMatchObject({ channel: 'api', provider: 'api:in-app', customerAddress: conv });
     const queued = received.map((r) => JSON.parse(r.body)).find((b) => b.type === 'reply.queued' && b.data.ticket?.id === t.id);
-    // The event names the message; the source reads its text with a tickets:read key.
+    // The event names the message and carries it: the source gets the reply's text in the event.
     expect(queued.data.event.messageId).toBe(sent.json.data.event.messageId);
+    expect(sent.json.data.message).toMatchObject({ id: queued.data.event.messageId, text: 'On its way!', direction: 'outbound' });
     const msgs = await eventually(async () => {
       const m = await messagesOf(t.id);
       return m.some((x) => x.direction === 'outbound' && x.deliveryStatus === 'sent') && m;

@@ -108,6 +108,7 @@ function fakes(answer: PostResult, s = sub()) {
       recordAttempt: async (a) => void attempts.push(a),
       listAttempts: async () => ({ attempts }),
       loadEvent: async () => ({ event: { id: 'E1', type: 'sla.breached', at: NOW.toISOString(), ticketId: TICKET_ID }, ticket }),
+      loadMessage: async (_t, id) => (id === 'M1' ? ({ id: 'M1', text: 'It ships today' } as never) : undefined),
       eventsSince: async () => ({ events: [] }),
     },
     queue: { send: async (j) => void sent.push(...j), deadLetter: async (job, reason) => void dead.push({ job, reason }) },
@@ -115,6 +116,7 @@ function fakes(answer: PostResult, s = sub()) {
     resolve: async () => ['93.184.216.34'],
     settings: { local: false, retrySchedule: [5, 30] },
     publicTicket: (t) => ({ id: t.id, channel: t.channel }),
+    publicMessage: (m) => ({ id: m.id, text: m.text }),
     randomBytes: () => new Uint8Array(32),
   };
   const deps = {
@@ -188,5 +190,27 @@ describe('a record that is not a delivery job', () => {
     expect(await deliverRecord(f.deps, { body: '{"kind":"webhook-delivery","attempt":"x"}', messageId: 'm1' })).toBe(true);
     expect(f.dead).toEqual([{ job: '{"kind":"webhook-delivery","attempt":"x"}', reason: 'invalid_job' }]);
     expect(f.posts).toHaveLength(0);
+  });
+});
+
+describe('the payload of an event about a message', () => {
+  it('carries the message as it is at delivery (so a reply text reaches an API-channel source)', async () => {
+    const f = fakes({ ok: true, status: 200, excerpt: '', latencyMs: 1 });
+    const real = new Date();
+    (f.deps as { clock: { now: () => Date } }).clock = { now: () => real };
+    const reply = { id: 'E2', ticketId: TICKET_ID, type: 'reply.sent', at: real.toISOString(), actor: 'agent:ana', messageId: 'M1' };
+    (f.deps.webhooks.store as { loadEvent: unknown }).loadEvent = async () => ({ event: { id: 'E2', type: 'reply.sent', at: reply.at, ticketId: TICKET_ID, event: reply }, ticket: { id: TICKET_ID, channel: 'sms' } });
+    expect((await deliver(f.deps, job())).outcome).toBe('delivered');
+    const body = JSON.parse(f.posts[0]!.body);
+    expect(body.data.message).toEqual({ id: 'M1', text: 'It ships today' });
+    expect(body.data.event).toMatchObject({ type: 'reply.sent', messageId: 'M1' });
+  });
+
+  it('has no message for other events', async () => {
+    const f = fakes({ ok: true, status: 200, excerpt: '', latencyMs: 1 });
+    const real = new Date();
+    (f.deps as { clock: { now: () => Date } }).clock = { now: () => real };
+    await deliver(f.deps, job());
+    expect(JSON.parse(f.posts[0]!.body).data.message).toBeUndefined();
   });
 });

@@ -58,15 +58,18 @@ export const webhookId = (eventId: string, subscriptionId: string): string =>
 /** Stable event id of the synthetic ticket.created: the ticket's own id. */
 export const createdEvent = (ticket: Pick<Ticket, 'id' | 'createdAt'>): OutboundEvent => ({ id: `created_${ticket.id}`, type: 'ticket.created', at: ticket.createdAt, ticketId: ticket.id });
 
-/** The Standard Webhooks body: `{type, timestamp, data: {event, ticket}}`; the ticket in its public (API) shape. */
-export function payload(event: OutboundEvent, ticket: Readonly<Record<string, unknown>> | undefined): string {
+/**
+ * The Standard Webhooks body: `{type, timestamp, data: {event, ticket, message?}}`; the ticket (and,
+ * for an event about a message, the message) in its public (API) shape, as they are at delivery.
+ */
+export function payload(event: OutboundEvent, ticket: Readonly<Record<string, unknown>> | undefined, message?: Readonly<Record<string, unknown>>): string {
   const { id, ticketId, at, type, ...fields } = (event.event ?? { id: event.id, ticketId: event.ticketId, at: event.at, type: event.type }) as unknown as Record<string, unknown> & {
     id: string;
     ticketId: string;
     at: string;
     type: string;
   };
-  return JSON.stringify({ type: event.type, timestamp: event.at, data: { event: { id, type, at, ticketId, ...fields }, ticket: ticket ?? null } });
+  return JSON.stringify({ type: event.type, timestamp: event.at, data: { event: { id, type, at, ticketId, ...fields }, ticket: ticket ?? null, ...(message ? { message } : {}) } });
 }
 
 /** Secrets that sign now, newest first: the current one and any rotated-out one not yet expired. */

@@ -4,7 +4,7 @@
  */
 import type { Channel } from '../types.ts';
 import type { TicketEvent } from '../ticket-events.ts';
-import type { Ticket } from '../types.ts';
+import type { Message, Ticket } from '../types.ts';
 
 export interface WebhookSecret {
   /** `whsec_…`; never logged, returned only once (on create or rotate). */
@@ -94,6 +94,8 @@ export interface WebhookStore {
   listAttempts(subscriptionId: string, limit: number, before?: string): Promise<{ attempts: DeliveryAttempt[]; last?: string }>;
   /** The event behind a job, with the ticket as it is now. */
   loadEvent(ticketId: string, eventKey: string): Promise<{ event?: OutboundEvent; ticket?: Ticket }>;
+  /** The message an event names (a reply, a customer message, a note), as it is now (redacted once erased). */
+  loadMessage(ticketId: string, messageId: string): Promise<Message | undefined>;
   /** Every event (and ticket.created) logged at or after `since`, in pages. */
   eventsSince(since: string, cursor?: string): Promise<{ events: Array<OutboundEvent & { readonly eventKey: string; readonly channel?: Channel }>; cursor?: string }>;
 }
@@ -128,6 +130,8 @@ export interface WebhookPorts {
   readonly settings: WebhookSettings;
   /** The ticket in its public (REST API) shape: functions/api/views.ts ticketView. */
   readonly publicTicket: (t: Ticket) => Readonly<Record<string, unknown>>;
+  /** A message in its public shape: functions/api/views.ts messageView. */
+  readonly publicMessage: (m: Message) => Readonly<Record<string, unknown>>;
   /** 32 random bytes (new secrets). */
   readonly randomBytes: () => Uint8Array;
 }

@@ -98,7 +98,11 @@ export async function deliver(deps: WebhookDeps, job: DeliveryJob): Promise<Deli
     result = { status: null, latencyMs: 0, error: `target refused: ${target.reason}` };
     outcome = 'refused';
   } else {
-    const body = payload(event, ticket ? w.publicTicket(ticket) : undefined);
+    // An event about a message (a reply, a customer message, a note) carries the message itself, read
+    // now: the event log keeps no text, and an erased contact's message is already redacted.
+    const messageId = event.event && 'messageId' in event.event ? event.event.messageId : undefined;
+    const message = messageId ? await w.store.loadMessage(job.ticketId, messageId) : undefined;
+    const body = payload(event, ticket ? w.publicTicket(ticket) : undefined, message ? w.publicMessage(message) : undefined);
     const headers = { 'content-type': 'application/json', 'user-agent': 'support-webhooks/1', ...signHeaders(signingSecrets(sub.secrets, now), id, Math.floor(now.getTime() / 1000), body) };
     const r = await w.poster.post(target.url, target.addresses, headers, body, DELIVERY_TIMEOUT_MS);
     result = r.ok

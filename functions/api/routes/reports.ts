@@ -13,15 +13,16 @@ const DAY = z
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
   .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'is not a date');
 
+/** A report's days: `from` ≤ `to`, at most MAX_REPORT_DAYS of them. */
+function dayRange(q: { from: string; to: string }, ctx: z.RefinementCtx): void {
+  if (q.from > q.to) ctx.addIssue({ code: 'custom', message: 'from must not be after to', path: ['from'] });
+  else if ((Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 >= MAX_REPORT_DAYS) ctx.addIssue({ code: 'custom', message: `a report covers at most ${MAX_REPORT_DAYS} days`, path: ['to'] });
+}
+
 export const ReportQuerySchema = z
-  .object({
-    from: DAY,
-    to: DAY,
-    groupBy: z.enum(['channel', 'priority', 'channel,priority']).default('channel'),
-  })
+  .object({ from: DAY, to: DAY, groupBy: z.enum(['channel', 'priority', 'channel,priority']).default('channel') })
   .strict()
-  .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
-  .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 < MAX_REPORT_DAYS, { message: `a report covers at most ${MAX_REPORT_DAYS} days`, path: ['to'] });
+  .superRefine(dayRange);
 
 const SatisfactionReportSchema = z
   .object({
@@ -49,11 +50,7 @@ const SatisfactionReportSchema = z
     },
   });
 
-const SatisfactionQuerySchema = z
-  .object({ from: DAY, to: DAY })
-  .strict()
-  .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['from'] })
-  .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 < MAX_REPORT_DAYS, { message: `a report covers at most ${MAX_REPORT_DAYS} days`, path: ['to'] });
+const SatisfactionQuerySchema = z.object({ from: DAY, to: DAY }).strict().superRefine(dayRange);
 
 export const reportRoutes: readonly ApiRoute<any, any>[] = [
   defineRoute({

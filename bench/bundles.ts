@@ -36,14 +36,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLING, LAMBDA_ENTRIES, esbuildOptions } from '../lib/bundling.ts';
+import { BUNDLING, LAMBDA_ENTRIES, WEBHOOKS_OUT_ENTRIES, esbuildOptions } from '../lib/bundling.ts';
 import type { LambdaName } from '../lib/settings.ts';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+/** Every function CDK builds: the three of lib/functions.ts and the two outbound-webhook ones. */
+const ENTRIES: Readonly<Record<BundledFunction, string>> = { ...LAMBDA_ENTRIES, ...WEBHOOKS_OUT_ENTRIES };
+export type BundledFunction = LambdaName | keyof typeof WEBHOOKS_OUT_ENTRIES;
+
 export interface BundleFigures {
-  readonly fn: LambdaName;
+  readonly fn: BundledFunction;
   /** Minified index.mjs, bytes and KB (1000 bytes, as esbuild and the targets count). */
   readonly bytes: number;
   readonly kb: number;
@@ -59,7 +63,7 @@ export interface BundleFigures {
 
 export interface MeasureOptions {
   readonly runs?: number;
-  readonly functions?: readonly LambdaName[];
+  readonly functions?: readonly BundledFunction[];
   /** Try other bundling choices than lib/bundling.ts's (the bench never changes what CDK builds). */
   readonly overrides?: Partial<typeof BUNDLING>;
   /** NODE_OPTIONS for the init runs; defaults to what the functions get (lib/bundling.ts). */
@@ -111,10 +115,10 @@ export async function measureBundles(opts: MeasureOptions = {}): Promise<BundleF
   const nodeOptions = opts.nodeOptions ?? (choices.sourceMap ? '--enable-source-maps' : '');
   const outDir = opts.outDir ?? join(root, 'node_modules', '.cache', 'bench-bundles');
   const out: BundleFigures[] = [];
-  for (const fn of opts.functions ?? (Object.keys(LAMBDA_ENTRIES) as LambdaName[])) {
+  for (const fn of opts.functions ?? (Object.keys(ENTRIES) as BundledFunction[])) {
     const outfile = join(outDir, fn, 'index.mjs');
     mkdirSync(dirname(outfile), { recursive: true });
-    const r = await build({ ...esbuildOptions(join(root, 'functions', LAMBDA_ENTRIES[fn]), outfile, opts.overrides), metafile: true, absWorkingDir: root });
+    const r = await build({ ...esbuildOptions(join(root, 'functions', ENTRIES[fn]), outfile, opts.overrides), metafile: true, absWorkingDir: root });
     const bytes = statSync(outfile).size;
     const initRunsMs: number[] = [];
     const cpuRunsMs: number[] = [];
@@ -140,7 +144,7 @@ export async function measureBundles(opts: MeasureOptions = {}): Promise<BundleF
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const figures = await measureBundles();
   console.log('function  size (KB)  init median (ms)  init CPU median (ms)  runs (ms)');
-  for (const f of figures) console.log(`${f.fn.padEnd(9)} ${String(f.kb).padStart(9)}  ${String(f.initMs).padStart(16)}  ${String(f.initCpuMs).padStart(20)}  ${f.initRunsMs.join(' ')}`);
+  for (const f of figures) console.log(`${f.fn.padEnd(10)} ${String(f.kb).padStart(9)}  ${String(f.initMs).padStart(16)}  ${String(f.initCpuMs).padStart(20)}  ${f.initRunsMs.join(' ')}`);
   if (process.argv.includes('--top')) {
     for (const f of figures) console.log(`\n${f.fn}:\n${f.top.map((t) => `  ${(t.bytes / 1000).toFixed(1).padStart(8)} KB  ${t.input}`).join('\n')}`);
   }

@@ -16,6 +16,12 @@ export const LAMBDA_ENTRIES: Readonly<Record<LambdaName, string>> = {
   worker: 'worker/handler.ts',
 };
 
+/** The outbound-webhook functions (lib/webhooks-out.ts), built with the same options. */
+export const WEBHOOKS_OUT_ENTRIES = {
+  dispatcher: 'webhooks-out/dispatcher.ts',
+  delivery: 'webhooks-out/delivery.ts',
+} as const;
+
 /**
  * The choices, each measured with `node bench/bundles.ts` (module-init medians of 7 fresh processes,
  * 2-core machine; see the figures in bench/bundles.ts's header):

@@ -14,7 +14,7 @@ import { Construct } from 'constructs';
 import { fileURLToPath } from 'node:url';
 import { DLQ_RETENTION_DAYS, QUEUES } from '../functions/spec.ts';
 import { STREAM_FILTER_PATTERN } from '../functions/webhooks-out/dispatcher.ts';
-import { BUNDLE_ENVIRONMENT, cdkBundling } from './bundling.ts';
+import { BUNDLE_ENVIRONMENT, WEBHOOKS_OUT_ENTRIES, cdkBundling } from './bundling.ts';
 import type { QueuePair } from './queues.ts';
 
 export interface WebhooksOutProps {
@@ -89,8 +89,8 @@ export class WebhooksOut extends Construct {
         loggingFormat: lambda.LoggingFormat.JSON,
         bundling: cdkBundling(),
       });
-    this.dispatcher = make('Dispatcher', 'webhooks-out/dispatcher.ts', 30);
-    this.delivery = make('Delivery', 'webhooks-out/delivery.ts', DELIVERY_TIMEOUT_SECONDS);
+    this.dispatcher = make('Dispatcher', WEBHOOKS_OUT_ENTRIES.dispatcher, 30);
+    this.delivery = make('Delivery', WEBHOOKS_OUT_ENTRIES.delivery, DELIVERY_TIMEOUT_SECONDS);
 
     this.dispatcher.addEventSource(
       new DynamoEventSource(props.table, {

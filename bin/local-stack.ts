@@ -5,6 +5,7 @@
  * handler, honouring partial batch failures (failing messages reach the DLQ after maxReceiveCount).
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message as SqsMessage } from '@aws-sdk/client-sqs';
@@ -93,6 +94,9 @@ export interface LocalStack {
  */
 export const LOCAL_SNS_CERT_FILE = fileURLToPath(new URL('./local-sns/cert.pem', import.meta.url));
 export const LOCAL_SNS_KEY_FILE = fileURLToPath(new URL('./local-sns/key.pem', import.meta.url));
+/** Local Vonage application (bin/local-vonage/README.md): signs Vonage Voice recording downloads offline. */
+export const LOCAL_VONAGE_KEY_FILE = fileURLToPath(new URL('./local-vonage/private.pem', import.meta.url));
+export const LOCAL_VONAGE_APPLICATION_ID = 'local-vonage-application';
 export const LOCAL_SNS_TOPIC_ARN = 'arn:aws:sns:us-east-1:000000000000:local-ses-inbound';
 
 const TEXT_TYPES = /^(text\/[^;]+|application\/(json|xml|javascript))(\s*;.*)?$/i;
@@ -213,6 +217,8 @@ function stackEnv(
     ATTACHMENTS_BUCKET: s.bucket,
     SNS_CERT_FILE: env['SNS_CERT_FILE'] ?? LOCAL_SNS_CERT_FILE,
     SNS_TOPIC_ARNS: env['SNS_TOPIC_ARNS'] ?? LOCAL_SNS_TOPIC_ARN,
+    VONAGE_APPLICATION_ID: env['VONAGE_APPLICATION_ID'] ?? LOCAL_VONAGE_APPLICATION_ID,
+    VONAGE_PRIVATE_KEY: env['VONAGE_PRIVATE_KEY'] ?? readFileSync(LOCAL_VONAGE_KEY_FILE, 'utf8'),
     ...s.queueUrls,
   };
 }

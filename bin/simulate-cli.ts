@@ -99,6 +99,15 @@ export const OPTIONS = {
     help: `REST API key used to look up the ticket afterwards (default $SIMULATE_API_KEY, else the dev key ${LOCAL_DEFAULTS.API_KEY})`,
     example: `${sim} twilio --api-key my-api-key`,
   },
+  missed: { type: 'boolean', help: 'twilio-voice, vonage-voice: a call that ends without a voicemail (a missed call)', example: `${sim} vonage-voice --from +447700900123 --missed` },
+  seconds: { type: 'string', arg: '<n>', help: 'twilio-voice, vonage-voice: the voicemail length (default 12)', example: `${sim} twilio-voice --seconds 30` },
+  transcript: { type: 'string', arg: '<text>', help: 'twilio-voice, vonage-voice: what the transcription callback says', example: `${sim} twilio-voice --transcript "Please call me back"` },
+  'stub-port': {
+    type: 'string',
+    arg: '<port>',
+    help: 'twilio-voice, vonage-voice: where the simulator serves the recording while the call plays (default 4010); the server downloads it only from its own API base URL, so start it with TWILIO_API_BASE_URL=http://localhost:4010 TWILIO_ACCOUNT_SID=AC… VONAGE_API_BASE_URL=http://localhost:4010 npm start',
+    example: `${sim} vonage-voice --stub-port 4020`,
+  },
   'bad-signature': { type: 'boolean', help: 'sign wrongly: refused with 401 (sendgrid, postmark) or 403 (the others), nothing stored', example: `${sim} twilio --bad-signature` },
   help: { type: 'boolean', short: 'h', help: 'this list', example: `${sim} --help` },
 } as const satisfies Record<string, OptionSpec>;
@@ -112,6 +121,7 @@ export function helpText(): string {
   });
   return [
     `usage: ${sim} <${PROVIDERS.join('|')}> [options]`,
+    `       ${sim} <twilio-voice|vonage-voice> [--from … --to … --missed]   (a whole phone call: answer, status/events, recording, transcription)`,
     '',
     'Posts one correctly signed webhook, then prints the signing URL, the answer and the outcome',
     '(new ticket, appended, duplicate, or refused with the server\'s error). Start the server first: npm start.',
@@ -351,6 +361,7 @@ export async function main(argv: readonly string[], io: Io = {}): Promise<number
     out(helpText());
     return 0;
   }
+  if ((provider === 'twilio-voice' || provider === 'vonage-voice') && !extra.length) return voiceScenario(provider, v, env, out);
   if (!provider || !(PROVIDERS as readonly string[]).includes(provider) || extra.length) {
     err(`${provider ? `unknown provider or extra argument: ${[provider, ...extra].join(' ')}\n` : ''}usage: ${sim} <${PROVIDERS.join('|')}> [options]   (every option: ${sim} --help)`);
     return 2;
@@ -407,4 +418,51 @@ export async function main(argv: readonly string[], io: Io = {}): Promise<number
     out(`outcome: accepted (${r.status}); could not look the ticket up: ${e instanceof Error ? e.message : String(e)}`);
   }
   return 0;
+}
+
+/** `twilio-voice` / `vonage-voice`: a whole call (bin/simulate-voice.ts), then whether the recording reached the ticket. */
+async function voiceScenario(scenario: 'twilio-voice' | 'vonage-voice', v: Values, env: NodeJS.ProcessEnv, out: (l: string) => void): Promise<number> {
+  const { runVoiceScenario } = await import('./simulate-voice.ts');
+  const baseUrl = (v.url ?? defaultBaseUrl(env)).replace(/\/+$/, '');
+  const apiKey = v['api-key'] ?? env['SIMULATE_API_KEY'] ?? LOCAL_DEFAULTS.API_KEY;
+  const seconds = v.seconds !== undefined ? Number(v.seconds) : undefined;
+  if (seconds !== undefined && !(Number.isInteger(seconds) && seconds > 0 && seconds <= 7200)) {
+    out('--seconds must be a whole number of seconds (1-7200)');
+    return 2;
+  }
+  try {
+    return await runVoiceScenario(scenario, {
+      baseUrl,
+      signingBase: signingBaseUrl(baseUrl, v['public-base-url'], env).url,
+      from: v.from,
+      to: v.to,
+      missed: v.missed,
+      seconds,
+      transcript: v.transcript,
+      bad: v['bad-signature'],
+      stubPort: v['stub-port'] !== undefined ? Number(v['stub-port']) : undefined,
+      token: v.token,
+      env,
+      out,
+      waitForDownload: async (from) => {
+        for (let i = 0; i < 30; i++) {
+          const tickets = await listTickets(baseUrl, apiKey).catch(() => [] as TicketSummary[]);
+          const t = tickets.find((x) => x.channel === 'voice' && addressKey(x.customerAddress) === addressKey(from));
+          if (t) {
+            const res = await fetch(`${baseUrl}/v1/tickets/${t.id}`, { headers: { authorization: `Bearer ${apiKey}` } });
+            const detail = (await res.json()) as { messages?: Array<{ attachments?: unknown[] }> };
+            if (detail.messages?.some((m) => (m.attachments?.length ?? 0) > 0)) {
+              out(`ticket ${t.id}: ${detail.messages.length} message(s), the voicemail audio attached`);
+              return true;
+            }
+          }
+          await new Promise((r) => setTimeout(r, 500));
+        }
+        return false;
+      },
+    });
+  } catch (e) {
+    out(unreachableMessage(baseUrl, e));
+    return 1;
+  }
 }

@@ -185,6 +185,70 @@ export function signedVonage(secret: string, payload: object | string, opts: { b
   return { method: 'POST', path: '/webhooks/vonage', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body };
 }
 
+// ---------- Vonage Voice ----------
+/** One simulated Vonage call: the conversation id every callback of it carries, and the caller's leg. */
+export interface VonageSimCall {
+  readonly from: string;
+  readonly to: string;
+  readonly uuid: string;
+  readonly conversation_uuid: string;
+}
+export const newVonageCall = (o: { from: string; to: string }): VonageSimCall => ({ from: o.from.replace(/^\+/, ''), to: o.to.replace(/^\+/, ''), uuid: randomUUID(), conversation_uuid: `CON-${randomUUID()}` });
+
+export const vonageVoiceEvent = (c: VonageSimCall, status: string, extra: Record<string, unknown> = {}): object => ({
+  from: c.from,
+  to: c.to,
+  uuid: c.uuid,
+  conversation_uuid: c.conversation_uuid,
+  status,
+  direction: 'inbound',
+  timestamp: new Date().toISOString(),
+  ...extra,
+});
+
+export function vonageVoiceRecord(c: VonageSimCall, o: { recordingUrl: string; seconds: number; recordingUuid?: string }): object {
+  const end = Date.now();
+  return {
+    start_time: new Date(end - o.seconds * 1000).toISOString(),
+    recording_url: o.recordingUrl,
+    size: o.seconds * 4000,
+    recording_uuid: o.recordingUuid ?? randomUUID(),
+    end_time: new Date(end).toISOString(),
+    conversation_uuid: c.conversation_uuid,
+    timestamp: new Date(end).toISOString(),
+  };
+}
+
+export const vonageVoiceTranscription = (c: VonageSimCall, o: { recordingUuid: string; transcriptionUrl: string }): object => ({
+  conversation_uuid: c.conversation_uuid,
+  type: 'transcription',
+  recording_uuid: o.recordingUuid,
+  status: 'transcribed',
+  transcription_url: o.transcriptionUrl,
+});
+
+/**
+ * A Vonage Voice callback signed like Vonage does: HS256 JWT under the signature secret whose
+ * payload_hash covers the JSON body, or for a GET (the answer webhook's default) the query as compact JSON.
+ * `url` is the path (and query) Vonage calls, e.g. the recording eventUrl our NCCO returned.
+ */
+export function signedVonageVoice(
+  secret: string,
+  url: string,
+  payload: object,
+  opts: { method?: 'GET' | 'POST'; bad?: boolean; iat?: number; jti?: string; applicationId?: string } = {},
+): SignedRequest {
+  const u = new URL(url, 'http://sim.invalid');
+  const method = opts.method ?? 'POST';
+  if (method === 'GET') for (const [k, v] of Object.entries(payload)) u.searchParams.set(k, String(v));
+  const body = method === 'GET' ? '' : JSON.stringify(payload);
+  const hashed = method === 'GET' ? JSON.stringify(Object.fromEntries(u.searchParams)) : body;
+  const claims = { iat: opts.iat ?? Math.floor(Date.now() / 1000), jti: opts.jti ?? randomUUID(), iss: 'Vonage', payload_hash: sha256(hashed), api_key: 'local', application_id: opts.applicationId ?? 'local-vonage-application' };
+  const token = signHmacJwt(claims, opts.bad ? FORGED : secret);
+  const query = u.search.replace(/^\?/, '');
+  return { method, path: u.pathname, ...(query ? { query } : {}), headers: { ...(method === 'POST' ? { 'content-type': 'application/json' } : {}), authorization: `Bearer ${token}` }, body };
+}
+
 // ---------- MessageBird ----------
 export function messageBirdForm(o: { from: string; to: string; body: string; id?: string }): URLSearchParams {
   return new URLSearchParams({

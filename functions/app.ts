@@ -29,8 +29,10 @@ import { ApiService } from './api/service.ts';
 import type { Config } from './config.ts';
 import type { CoreDeps } from './core/ports.ts';
 import { commonDeps } from './wiring/common.ts';
+import { rulesPorts } from './wiring/rules.ts';
 import { createSenders } from './wiring/worker.ts';
 import { withWebhooks } from './wiring/webhooks-out.ts';
+import { voiceDeps } from './wiring/voice.ts';
 
 export { createHttpFetcher } from './adapters/http-fetcher.ts';
 export { loadConfig } from './wiring/common.ts';
@@ -53,8 +55,10 @@ export function createRuntime(config: Config, clients: AwsClients, overrides: Pa
     senders: createSenders(config, clients),
     attachments: new S3AttachmentStore(clients.s3, config.attachmentsBucket),
     http: createHttpFetcher(config),
+    rules: rulesPorts(config, clients),
     deadLetterQueues: new SqsDeadLetterQueues(clients.sqs, config.queueUrls),
     ...withWebhooks(config, clients),
+    voice: voiceDeps(config, clients.dynamo, {}, fetch, clients.s3),
     ...overrides,
   };
   return { config, deps, api: new ApiService(deps, config) };

@@ -9,6 +9,8 @@ import { CHANNELS, type Channel } from './core/types.ts';
 import { DEDUPE_TTL_DAYS, QUEUES, TABLE } from './spec.ts';
 import { parseRetrySchedule } from './core/events-out/retry-schedule.ts';
 import { parseCalendars } from './core/calendar.ts';
+import type { VoiceSettings } from './core/voice/greeting.ts';
+import { VoiceEnvSchema, voiceSettings } from './core/voice/settings.ts';
 import { defaultPolicies, SlaPoliciesSchema, type SlaPolicy } from './core/sla-policy.ts';
 import type { SlaSettings } from './core/sla-settings.ts';
 import { FollowUpEnvSchema, followUpSettings, type FollowUpSettings } from './core/follow-ups/settings.ts';
@@ -92,6 +94,7 @@ const DEFAULT_SLA: Record<Channel, number> = {
   x: 3600,
   viber: 3600,
   api: 3600,
+  voice: 3600,
 };
 
 const SlaSchema = z.record(z.string(), z.number().int().positive()).transform((m, ctx) => {
@@ -125,6 +128,9 @@ export const SECRET_NAMES = [
   'VONAGE_SIGNATURE_SECRET',
   'VONAGE_API_KEY',
   'VONAGE_API_SECRET',
+  /** Vonage Voice: the application whose private key signs recording downloads (adapters/vonage-recordings.ts). */
+  'VONAGE_APPLICATION_ID',
+  'VONAGE_PRIVATE_KEY',
   'MESSAGEBIRD_SIGNING_KEY',
   'MESSAGEBIRD_ACCESS_KEY',
   'SENDGRID_BASIC_AUTH',
@@ -154,6 +160,8 @@ const secretValue = (name: SecretName): z.ZodString => {
       return base.regex(/^[^:]+:.+$/, 'must be "user:password"');
     case 'SENDGRID_PUBLIC_KEY':
       return base.regex(/^[A-Za-z0-9+/]+={0,2}$/, 'must be the base64 DER public key');
+    case 'VONAGE_PRIVATE_KEY':
+      return z.string().min(1).max(8192).refine((v) => v.includes('PRIVATE KEY-----'), 'must be the PEM private key of the Vonage application');
     case 'TWILIO_ACCOUNT_SID':
       return base.regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits');
     case 'API_CHANNEL_SECRETS':
@@ -220,6 +228,8 @@ export const EnvSchema = z.object({
     z.ZodDefault<z.ZodURL>
   >),
   MAX_SIGNATURE_AGE_SECONDS: z.coerce.number().int().min(30).max(86400).default(300),
+  /** Vonage Voice: ask Vonage to transcribe voicemails in this language (BCP-47, e.g. en-US); unset: no transcription. */
+  VONAGE_TRANSCRIBE_LANGUAGE: z.string().regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP-47 language tag like en-US').optional(),
   MAILGUN_MAX_AGE_SECONDS: z.coerce.number().int().min(10).max(86400).default(300),
   SNS_TOPIC_ARNS: z
     .string()
@@ -235,6 +245,8 @@ export const EnvSchema = z.object({
   EMAIL_FROM_ADDRESS: z.email().optional(),
   API_KEYS: jsonString(ApiKeysSchema).optional(),
   METRICS_NAMESPACE: z.string().min(1).default('SupportDesk'),
+  /** How long ingest keeps the triage rules before reading them again (core/rules/cache.ts): a change applies within twice this. */
+  RULES_CACHE_SECONDS: z.coerce.number().min(0.1).max(5).default(5),
   SLA_FIRST_RESPONSE_SECONDS: jsonString(SlaSchema).optional(),
   /** Named business calendars (see core/calendar.ts); checked as a whole below. */
   BUSINESS_CALENDARS: jsonString(z.record(z.string(), z.unknown())).optional(),
@@ -249,6 +261,8 @@ export const EnvSchema = z.object({
     .default("Thanks for getting in touch. We've received your message (ticket {ticket}) and will reply soon."),
   /** Surveys, reminders, auto-resolve, auto-close, WhatsApp templates, quiet hours (core/follow-ups/settings.ts). */
   ...FollowUpEnvSchema.shape,
+  /** Voice calls: greetings, calendar, forwarding, recordings, replies by SMS (core/voice/settings.ts). */
+  ...VoiceEnvSchema.shape,
 });
 
 /** Provider secrets and API keys: from the env locally, from Secrets Manager when deployed. */
@@ -271,6 +285,8 @@ export interface Config {
   readonly port: number;
   readonly publicBaseUrl: string;
   readonly tableName: string;
+  /** Voice calls (VOICE_*). */
+  readonly voice: VoiceSettings;
   readonly followUpQueueUrl: string;
   readonly ingestQueueUrl: string;
   /** DLQ URLs by queue; where one is missing a permanent failure is retried until SQS moves it. */
@@ -280,11 +296,15 @@ export interface Config {
   /** Outbound webhooks: the delivery queue and its DLQ (absent: the functions that need them refuse to start), the retry schedule. */
   readonly webhooks: { readonly queueUrl?: string; readonly dlqUrl?: string; readonly retrySchedule: readonly number[] };
   readonly metricsNamespace: string;
+  /** RULES_CACHE_SECONDS: how long ingest keeps the triage rules (core/rules/cache.ts). */
+  readonly rulesCacheSeconds: number;
   /** Provider secrets by name; undefined when not configured. */
   readonly secrets: Readonly<Partial<Record<SecretName, string>>>;
   readonly apiBaseUrls: Readonly<Record<ApiBaseName, string>>;
   /** Freshness window for timestamped signatures (Vonage iat). */
   readonly maxSignatureAgeSeconds: number;
+  /** Vonage Voice transcription language (VONAGE_TRANSCRIBE_LANGUAGE); absent: voicemails are not transcribed. */
+  readonly vonageTranscribeLanguage?: string;
   readonly mailgunMaxAgeSeconds: number;
   readonly snsTopicArns: readonly string[];
   readonly snsCertFile?: string;
@@ -390,7 +410,8 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
   if (!parsedEnv.success) problems.push(describe(parsedEnv.error));
   const secrets = parseSecret(secretJson, problems);
   const sla = parsedEnv.success ? slaSettings(parsedEnv.data, secrets, problems) : undefined;
-  if (!parsedEnv.success || !sla || problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  const voice = parsedEnv.success && sla ? voiceSettings(parsedEnv.data, sla.calendars, problems) : undefined;
+  if (!parsedEnv.success || !sla || !voice || problems.length) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   const e = parsedEnv.data;
   const local = e.STAGE === 'local';
   const followUpQueueUrl = e[QUEUES.followUp.urlEnv];
@@ -416,6 +437,7 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
     port: e.PORT,
     publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     tableName: e.TABLE_NAME,
+    voice,
     followUpQueueUrl,
     ingestQueueUrl,
     dlqUrls: {
@@ -429,9 +451,11 @@ export function buildConfig(env: Record<string, string | undefined>, secretJson?
     },
     queueUrls: Object.fromEntries(Object.entries(QUEUES).map(([id, q]) => [id, { url: env[q.urlEnv] || undefined, dlqUrl: env[q.dlqUrlEnv] || undefined }])),
     metricsNamespace: e.METRICS_NAMESPACE,
+    rulesCacheSeconds: e.RULES_CACHE_SECONDS,
     secrets: resolved,
     apiBaseUrls,
     maxSignatureAgeSeconds: e.MAX_SIGNATURE_AGE_SECONDS,
+    ...(e.VONAGE_TRANSCRIBE_LANGUAGE ? { vonageTranscribeLanguage: e.VONAGE_TRANSCRIBE_LANGUAGE } : {}),
     mailgunMaxAgeSeconds: e.MAILGUN_MAX_AGE_SECONDS,
     snsTopicArns: e.SNS_TOPIC_ARNS ?? [],
     ...(local && e.SNS_CERT_FILE ? { snsCertFile: e.SNS_CERT_FILE } : {}),

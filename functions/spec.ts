@@ -7,7 +7,7 @@
 export type FunctionName = 'webhook' | 'api';
 
 export interface RouteSpec {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** API Gateway path syntax: `{name}` is a path parameter. */
   readonly path: string;
   readonly fn: FunctionName;
@@ -16,6 +16,14 @@ export interface RouteSpec {
 /** Every HTTP route the system serves, in API Gateway HTTP API syntax. */
 export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/webhooks/twilio', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/twilio/voice', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/twilio/voice/status', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/twilio/voice/recording', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/twilio/voice/transcription', fn: 'webhook' },
+  { method: 'GET', path: '/webhooks/vonage/voice/answer', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/vonage/voice/answer', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/vonage/voice/event', fn: 'webhook' },
+  { method: 'POST', path: '/webhooks/vonage/voice/recording', fn: 'webhook' },
   { method: 'GET', path: '/webhooks/meta', fn: 'webhook' },
   { method: 'POST', path: '/webhooks/meta', fn: 'webhook' },
   { method: 'POST', path: '/webhooks/telegram', fn: 'webhook' },
@@ -54,6 +62,15 @@ export const ROUTES: readonly RouteSpec[] = [
   { method: 'POST', path: '/v1/webhook-subscriptions/{id}/rotate-secret', fn: 'api' },
   { method: 'GET', path: '/v1/webhook-subscriptions/{id}/deliveries', fn: 'api' },
   { method: 'POST', path: '/v1/webhook-subscriptions/{id}/replay', fn: 'api' },
+  { method: 'GET', path: '/v1/rules', fn: 'api' },
+  { method: 'POST', path: '/v1/rules', fn: 'api' },
+  { method: 'POST', path: '/v1/rules/test', fn: 'api' },
+  { method: 'GET', path: '/v1/rules/{id}', fn: 'api' },
+  { method: 'PUT', path: '/v1/rules/{id}', fn: 'api' },
+  { method: 'DELETE', path: '/v1/rules/{id}', fn: 'api' },
+  { method: 'GET', path: '/v1/teams/{name}', fn: 'api' },
+  { method: 'PUT', path: '/v1/teams/{name}', fn: 'api' },
+  { method: 'PATCH', path: '/v1/agents/{name}', fn: 'api' },
   { method: 'GET', path: '/openapi.json', fn: 'api' },
   { method: 'GET', path: '/console', fn: 'api' },
   { method: 'GET', path: '/console/console.js', fn: 'api' },

@@ -184,7 +184,10 @@ export class Functions extends Construct {
           'Enable it with -c sesIdentities=example.com (domains or addresses of this account and region) or -c sesIdentityArns=arn:aws:ses:<region>:<account>:identity/example.com.',
       );
     }
-    // No S3 for the worker: parked messages are already normalized, their bytes already stored.
+    // The worker's only S3 use: call recordings it downloads from the provider (functions/core/services/voice.ts).
+    bucket.grantPut(this.worker, `${ATTACHMENTS.prefix}voice/*`);
+    // ...and deletes one it stored for a call erased during the download.
+    this.worker.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects(`${ATTACHMENTS.prefix}voice/*`)] }));
     for (const q of [queues.followUp.queue, queues.ingest.queue]) {
       this.worker.addEventSource(new SqsEventSource(q, { batchSize: WORKER_BATCH_SIZE, reportBatchItemFailures: true }));
     }
@@ -200,9 +203,9 @@ export class Functions extends Construct {
           },
           {
             id: 'AwsSolutions-IAM5',
-            reason: 'Bucket grants are scoped to a key prefix (attachments/* or inbound/*); the wildcard is the object name under it, plus the s3:GetObject*/s3:List* action families CDK grants for reads.',
+            reason: 'Bucket grants are scoped to a key prefix (attachments/*, attachments/voice/* or inbound/*); the wildcard is the object name under it, plus the s3:GetObject*/s3:List* action families CDK grants for reads.',
             appliesTo: [
-              { regex: '/^Resource::<.*Attachments.*\\.Arn>/(attachments|inbound)/\\*$/g' },
+              { regex: '/^Resource::<.*Attachments.*\\.Arn>/(attachments|attachments\\/voice|inbound)/\\*$/g' },
               'Action::s3:GetObject*',
               'Action::s3:GetBucket*',
               'Action::s3:List*',

@@ -133,7 +133,9 @@ export class SupportStack extends Stack {
 export function webhookRoutes(): Map<string, { path: string; methods: string[] }> {
   const out = new Map<string, { path: string; methods: string[] }>();
   for (const r of ROUTES) {
-    const provider = /^\/webhooks\/([a-z0-9]+)(?:\/\{source\})?$/.exec(r.path)?.[1];
+    // `/webhooks/twilio` → twilio, `/webhooks/twilio/voice/status` → twilioVoiceStatus (an output id is alphanumeric).
+    const m = /^\/webhooks\/([a-z0-9]+(?:\/[a-z0-9]+)*)(?:\/\{source\})?$/.exec(r.path)?.[1];
+    const provider = m?.split('/').map((p, i) => (i === 0 ? p : p.charAt(0).toUpperCase() + p.slice(1))).join('');
     if (provider) out.set(provider, { path: r.path, methods: [...(out.get(provider)?.methods ?? []), r.method] });
   }
   return out;

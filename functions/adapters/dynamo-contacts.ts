@@ -211,7 +211,9 @@ export class DynamoContactStore implements ContactStore {
   async dropMessageIndexes(ticket: Ticket, message: Message): Promise<void> {
     const owned = { ':t': ticket.id };
     await Promise.all([
-      message.providerMessageId ? this.#deleteIf(keys.providerMessage(ticket.provider, message.providerMessageId), 'ticketId = :t', owned) : undefined,
+      // A call's index item stays as a tombstone (ids only): a callback replayed after the dedupe
+      // window finds the erased message and is ignored instead of opening a ticket again.
+      message.providerMessageId && !message.voice ? this.#deleteIf(keys.providerMessage(ticket.provider, message.providerMessageId), 'ticketId = :t', owned) : undefined,
       message.email?.messageId ? this.#deleteIf(keys.emailMessageId(message.email.messageId), 'ticketId = :t', owned) : undefined,
     ]);
   }

@@ -176,6 +176,11 @@ function filterExpression(f: TicketFilter, names: Record<string, string>, values
     values[':contactId'] = f.contactId;
     parts.push('#contactId = :contactId');
   }
+  if (f.language) {
+    names['#language'] = 'language';
+    values[':language'] = f.language;
+    parts.push('#language = :language');
+  }
   if (f.updatedSince) {
     // Tickets stored before updatedAt existed last changed with their last message.
     Object.assign(names, { '#updatedAt': 'updatedAt', '#lastMessageAt': 'lastMessageAt' });

@@ -106,7 +106,7 @@ export class XSender extends ConfiguredSender<{ accessToken?: string | undefined
   }
 }
 
-const VONAGE_CHANNEL: Partial<Record<Ticket['channel'], string>> = { sms: 'sms', whatsapp: 'whatsapp', messenger: 'messenger', viber: 'viber_service' };
+const VONAGE_CHANNEL: Partial<Record<Ticket['channel'], string>> = { sms: 'sms', whatsapp: 'whatsapp', messenger: 'messenger', viber: 'viber_service', voice: 'sms' };
 
 /** Vonage Messages API. */
 export class VonageSender extends ConfiguredSender<{ apiKey?: string | undefined; apiSecret?: string | undefined; baseUrl: string }> {

@@ -10,6 +10,8 @@ import * as z from 'zod';
 import { SURVEY_KINDS } from '../core/follow-ups/surveys.ts';
 import { REPORT_TARGETS } from '../core/reports.ts';
 import { CHANNELS, PRIORITIES, TICKET_STATUSES } from '../core/types.ts';
+import { FiredRuleSummaryView, SignalsSchema } from './rule-responses.ts';
+import { VoiceCallSchema } from './voice-view.ts';
 
 export const Timestamp = z.iso.datetime().meta({ id: 'Timestamp', description: 'ISO 8601, UTC.', example: '2026-11-25T09:30:00.000Z' });
 const Ulid = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/).meta({ id: 'Ulid', description: 'A ULID.', example: '01JDQ5G7Y8Z9A0B1C2D3E4F5G6' });
@@ -51,6 +53,9 @@ const ticketFields = {
   inboxAddress: z.string().meta({ description: 'Our address the customer wrote to.', example: '+15550001111' }),
   subject: nullable(z.string()),
   assignee: nullable(z.string()),
+  assignedBy: nullable(z.string()).meta({ description: 'Who made the assignment: `agent:<name>`/`api:<key>` (a person: rules never override it) or `rule:<id>`.' }),
+  team: nullable(z.string()).meta({ description: 'The team a rule routed the ticket to.' }),
+  language: nullable(z.string()).meta({ description: "The language of the ticket's first customer message (ISO 639-1, else 639-3, `und` when unsure)." }),
   tags: z.array(z.string()),
   createdAt: time(),
   lastMessageAt: time(),
@@ -75,6 +80,9 @@ export const EXAMPLE_TICKET = {
   inboxAddress: '+15550001111',
   subject: null,
   assignee: null,
+  assignedBy: null,
+  team: null,
+  language: 'en',
   tags: [],
   createdAt: T,
   lastMessageAt: T,
@@ -188,6 +196,8 @@ const messageFields = {
   deleted: z.boolean(),
   threadedBy: nullable(z.enum(['in-reply-to', 'references', 'subject-token', 'thread-key', 'new-ticket'])),
   email: nullable(z.object(emailFields)),
+  signals: nullable(SignalsSchema).meta({ description: 'Inbound messages: language, sentiment and abuse, detected on arrival.' }),
+  voice: nullable(VoiceCallSchema),
 };
 
 export const EXAMPLE_MESSAGE = {
@@ -212,6 +222,8 @@ export const EXAMPLE_MESSAGE = {
   deleted: false,
   threadedBy: null,
   email: null,
+  signals: null,
+  voice: null,
 } as const;
 
 export const MessageSchema = z.object(messageFields).meta({ id: 'Message', example: EXAMPLE_MESSAGE });
@@ -228,7 +240,7 @@ export const MessageDetailSchema = z
 
 // ---- events ---------------------------------------------------------------------------------------
 
-const actor = z.string().meta({ description: '`customer`, `automation`, `agent:<author>` or `api:<key name>`.', example: 'api:agent' });
+const actor = z.string().meta({ description: '`customer`, `automation`, `agent:<author>`, `api:<key name>` or `rule:<rule id>`.', example: 'api:agent' });
 const base = {
   id: id(),
   ticketId: id(),
@@ -258,7 +270,10 @@ export const EventSchema = z
     ev('survey.requested', { messageId: id(), kind: z.enum(SURVEY_KINDS) }),
     ev('survey.rated', { kind: z.enum(SURVEY_KINDS), score: z.int().min(0).max(10), comment: z.string().optional(), channel: z.enum([...CHANNELS, 'web']), replaces: z.int().min(0).max(10).optional() }),
     ev('reminder.requested', { messageId: id() }),
+    ev('callback.requested', { number: z.string() }),
     ev(['contact.opted_out', 'contact.opted_in'], { channel: z.enum(CHANNELS), address: z.string() }),
+    ev('rule.applied', { rules: z.array(FiredRuleSummaryView) }),
+    ev('assignment.skipped', { rule: z.string(), team: z.string(), reason: z.string() }),
   ])
   .meta({
     id: 'Event',

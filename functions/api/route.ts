@@ -41,7 +41,7 @@ export interface ResponseSpec {
 export type ErrorStatus = 400 | 404 | 409 | 410 | 412 | 413 | 415 | 422 | 429;
 
 export interface ApiRoute<Q = unknown, B = unknown> {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
   /** The scope a key needs; undefined for public routes (health, the OpenAPI document). */
   readonly scope?: Scope;

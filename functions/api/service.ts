@@ -19,12 +19,14 @@ import { contactRoutes } from './routes/contacts.ts';
 import { eventFeedRoutes } from './routes/events-feed.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { reportRoutes } from './routes/reports.ts';
+import { ruleRoutes } from './routes/rules.ts';
+import { teamRoutes } from './routes/teams.ts';
 import { surveyRoutes } from './routes/surveys.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions.ts';
 
 /** Every route the api function serves. */
-export const API_ROUTES: readonly ApiRoute<any, any>[] = [...metaRoutes, ...consoleRoutes, ...ticketRoutes, ...contactRoutes, ...reportRoutes, ...webhookSubscriptionRoutes, ...surveyRoutes, ...eventFeedRoutes, ...adminRoutes];
+export const API_ROUTES: readonly ApiRoute<any, any>[] = [...metaRoutes, ...consoleRoutes, ...ticketRoutes, ...contactRoutes, ...reportRoutes, ...webhookSubscriptionRoutes, ...surveyRoutes, ...eventFeedRoutes, ...adminRoutes, ...ruleRoutes, ...teamRoutes];
 
 const ANONYMOUS: Principal = { name: 'anonymous', scopes: new Set() };
 

@@ -2,6 +2,7 @@
 import { emptyState, metricsView, slaView } from '../core/response-metrics.ts';
 import type { TicketEvent } from '../core/ticket-events.ts';
 import type { Message, Ticket } from '../core/types.ts';
+import { voiceView } from './voice-view.ts';
 
 export const ticketView = (t: Ticket) => ({
   id: t.id,
@@ -14,6 +15,9 @@ export const ticketView = (t: Ticket) => ({
   inboxAddress: t.inboxAddress,
   subject: t.subject ?? null,
   assignee: t.assignee ?? null,
+  assignedBy: t.assignedBy ?? null,
+  team: t.team ?? null,
+  language: t.language ?? null,
   tags: t.tags,
   createdAt: t.createdAt,
   lastMessageAt: t.lastMessageAt,
@@ -79,6 +83,8 @@ export const messageView = (m: Message) => ({
         truncated: m.email.truncated ?? [],
       }
     : null,
+  signals: m.signals ?? null,
+  voice: voiceView(m.voice),
 });
 
 /** An event with its common fields first, then what it changed. */

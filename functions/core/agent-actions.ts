@@ -136,10 +136,12 @@ export function planPatch(ticket: Ticket, patch: TicketPatch, actor: Actor, ctx:
   }
   if (patch.assignee !== undefined && (patch.assignee ?? null) !== (ticket.assignee ?? null)) {
     drafts.push({ type: 'assignee.changed', at, actor, from: ticket.assignee ?? null, to: patch.assignee });
+    // Who assigned it: a person's choice (`agent:`/`api:`) is never overridden by a rule (core/rules).
+    // An unassignment is a choice too: assignedBy stays (the actor, no assignee), so rules do not assign it again.
     if (patch.assignee === null) {
       const { assignee: _a, ...rest } = next;
-      next = rest;
-    } else next = { ...next, assignee: patch.assignee };
+      next = { ...rest, assignedBy: actor };
+    } else next = { ...next, assignee: patch.assignee, assignedBy: actor };
   }
   if (patch.tags) {
     const tags = [...new Set(patch.tags)];

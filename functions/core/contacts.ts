@@ -6,6 +6,7 @@ import { ClientError } from './errors.ts';
 import { normalizeEmail } from './email.ts';
 import { toE164 } from './phone.ts';
 import type { TicketEvent } from './ticket-events.ts';
+import { recordingKey } from './voice/keys.ts';
 import type { Contact, Identity, IdentityKind, Message, Ticket } from './types.ts';
 
 export const IDENTITY_KINDS = ['phone', 'sms-sender', 'email', 'wa', 'psid', 'igsid', 'telegram', 'x', 'external'] as const satisfies readonly IdentityKind[];
@@ -159,8 +160,17 @@ export const erasedContact = (c: StoredContact, at: string, by: string): StoredC
 });
 
 /** S3 keys a message's bytes live under (attachments, full text, large HTML). */
-export const objectKeysOf = (m: Message): string[] =>
-  [...m.attachments.map((a) => a.key), m.fullTextKey, m.email?.htmlKey].filter((k): k is string => typeof k === 'string' && k.length > 0);
+export const objectKeysOf = (m: Message): string[] => [
+  ...new Set(
+    [
+      ...m.attachments.map((a) => a.key),
+      m.fullTextKey,
+      m.email?.htmlKey,
+      // A call's recordings: where the download job puts (or is about to put) the audio, stored or not yet.
+      ...(m.voice?.recordings ?? []).flatMap((r) => [r.key, recordingKey(m.ticketId, r.id)]),
+    ].filter((k): k is string => typeof k === 'string' && k.length > 0),
+  ),
+];
 
 /**
  * A message with nothing personal left: no text, addresses, attachments, email headers or provider
@@ -179,6 +189,7 @@ export function redactMessage(m: Message, at: string): ErasableMessage {
     deliveryError: _d,
     inReplyTo: _r,
     providerMessageId: _pid,
+    voice,
     ...kept
   } = m;
   return {
@@ -188,6 +199,19 @@ export function redactMessage(m: Message, at: string): ErasableMessage {
     to: REDACTED,
     attachments: [],
     ...(m.email ? { email: { subject: '', references: [], cc: [], preview: '' } } : {}),
+    // A call keeps its outcome and durations; transcripts (the caller's words) and recording URLs go.
+    // The state's revision moves on, so a callback or download that read the call before the erase
+    // can no longer write it back (the call store's write is guarded by that revision and erasedAt).
+    ...(voice
+      ? {
+          voice: {
+            ...voice,
+            rev: voice.rev + 1,
+            transcripts: [],
+            recordings: voice.recordings.map((r) => ({ id: r.id, url: REDACTED, durationSeconds: r.durationSeconds, ...(r.refused ? { refused: r.refused } : {}) })),
+          },
+        }
+      : {}),
     erasedAt: at,
   };
 }
@@ -206,5 +230,6 @@ export function redactEvent(e: TicketEvent): TicketEvent | undefined {
   // A rating's comment is the customer's words; an opt-out names their address.
   if (e.type === 'survey.rated' && e.comment !== undefined && e.comment !== REDACTED) return { ...e, comment: REDACTED };
   if ((e.type === 'contact.opted_out' || e.type === 'contact.opted_in') && e.address !== REDACTED) return { ...e, address: REDACTED };
+  if (e.type === 'callback.requested' && e.number !== REDACTED) return { ...e, number: REDACTED };
   return undefined;
 }

@@ -44,8 +44,11 @@ export const EVENT_TYPES = [
   'survey.requested',
   'survey.rated',
   'reminder.requested',
+  'callback.requested',
   'contact.opted_out',
   'contact.opted_in',
+  'rule.applied',
+  'assignment.skipped',
 ] as const satisfies readonly TicketEventType[];
 type MissingType = Exclude<TicketEventType, (typeof EVENT_TYPES)[number]>;
 const complete: [MissingType] extends [never] ? true : MissingType = true;

@@ -39,6 +39,8 @@ export const METRIC = {
   /** A ticket resolved or closed by automation (pending too long, resolved long enough), [Channel, Action]. */
   TicketsAutoResolved: 'TicketsAutoResolved',
   TicketsAutoClosed: 'TicketsAutoClosed',
+  /** A triage rule fired on a message, [Rule] (the rule's id: ASCII and stable; the name is in the rule.applied event). */
+  RulesFired: 'RulesFired',
   /** STOP / START from a customer, [Channel]. */
   OptOuts: 'OptOuts',
   OptIns: 'OptIns',
@@ -46,6 +48,11 @@ export const METRIC = {
   WebhookDeliveries: 'WebhookDeliveries',
   /** Seconds one outbound webhook attempt took (request to response), [Outcome]. */
   WebhookDeliveryLatency: 'WebhookDeliveryLatency',
+  /** Voice (issue 16), [Channel, Provider]: calls (once per call), missed calls, voicemails and their seconds. */
+  CallsReceived: 'CallsReceived',
+  MissedCalls: 'MissedCalls',
+  VoicemailsReceived: 'VoicemailsReceived',
+  VoicemailSeconds: 'VoicemailSeconds',
 } as const;
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 

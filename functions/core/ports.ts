@@ -293,8 +293,12 @@ export interface CoreDeps {
   readonly settings: CoreSettings;
   /** Outbound webhook subscriptions, attempts and deliveries (api and webhook-delivery functions; core/events-out/types.ts). */
   readonly webhooks?: import('./events-out/types.ts').WebhookPorts;
+  /** Triage rules, teams and round-robin (core/rules; functions/wiring/rules.ts): absent, ingest runs no rules. */
+  readonly rules?: import('./rules/ports.ts').RulesPorts;
   /** Every queue's DLQ, for redrive (api function; absent elsewhere). */
   readonly deadLetterQueues?: DeadLetterQueues;
+  /** Voice calls: the call store, recording downloads, settings (core/voice/ports.ts). */
+  readonly voice?: import('./voice/ports.ts').VoiceDeps;
 }
 
 export interface CoreSettings {

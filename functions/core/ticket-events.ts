@@ -6,7 +6,7 @@
 import type { Channel, Priority, TicketStatus } from './types.ts';
 
 /** Who caused a change: the customer, an agent (`agent:<author>`), automation, or an API key (`api:<key name>`). */
-export type Actor = 'customer' | 'automation' | `agent:${string}` | `api:${string}`;
+export type Actor = 'customer' | 'automation' | `agent:${string}` | `api:${string}` | `rule:${string}`;
 
 export type SlaTarget = 'firstReply' | 'nextReply' | 'resolution';
 
@@ -58,8 +58,14 @@ export type TicketEvent = Base &
     | { readonly type: 'survey.rated'; readonly kind: 'csat' | 'ces' | 'nps'; readonly score: number; readonly comment?: string; readonly channel: Channel | 'web'; readonly replaces?: number }
     /** A pending ticket's reminder was asked (its automated message is `messageId`). */
     | { readonly type: 'reminder.requested'; readonly messageId: string }
+    /** A voice ticket's reply was refused (VOICE_REPLY_BY_SMS off): the caller is to be called back; the ticket is tagged `callback`. */
+    | { readonly type: 'callback.requested'; readonly number: string }
     /** The customer opted out of (STOP) or back into (START) automated messages on this channel and address. */
     | { readonly type: 'contact.opted_out' | 'contact.opted_in'; readonly channel: Channel; readonly address: string }
+    /** Triage rules fired on one message (core/rules), one event for all: each rule, its version, the conditions that held, what it did and did not do (bounded: core/rules/apply.ts summarizeFired). */
+    | { readonly type: 'rule.applied'; readonly rules: readonly import('./rules/apply.ts').FiredSummary[] }
+    /** A rule's round-robin could not assign anyone (no member available, no such team, a person assigned it): the ticket stays as it is. */
+    | { readonly type: 'assignment.skipped'; readonly rule: string; readonly team: string; readonly reason: string }
   );
 
 export type TicketEventType = TicketEvent['type'];

@@ -35,6 +35,8 @@ export interface TicketFilter {
   readonly assignee?: string | null | undefined;
   readonly tag?: string | undefined;
   readonly contactId?: string | undefined;
+  /** The ticket's language (its first customer message's, core/signals): a code or `und`. */
+  readonly language?: string | undefined;
   /** ISO (toISOString form): changed at or after. */
   readonly updatedSince?: string | undefined;
   /** Only tickets without an active SLA (the second phase of `sort=slaDueAt`). */
@@ -50,6 +52,7 @@ export interface ListParams {
   readonly assignee?: string | undefined;
   readonly tag?: string | undefined;
   readonly contactId?: string | undefined;
+  readonly language?: string | undefined;
   readonly updatedSince?: string | undefined;
   readonly sort?: ListSort | undefined;
 }
@@ -85,6 +88,7 @@ export function normalizeQuery(p: ListParams, allowed: readonly Channel[] | unde
     ...(p.assignee !== undefined ? { assignee: p.assignee === 'none' ? null : p.assignee } : {}),
     ...(p.tag !== undefined ? { tag: p.tag } : {}),
     ...(p.contactId ? { contactId: p.contactId } : {}),
+    ...(p.language ? { language: p.language } : {}),
     ...(p.updatedSince ? { updatedSince: new Date(p.updatedSince).toISOString() } : {}),
   };
   return { sort: p.sort ?? '-lastMessageAt', filter };
@@ -102,6 +106,8 @@ export function queryFingerprint(p: ListParams, allowed: readonly Channel[] | un
     p.contactId ?? null,
     p.updatedSince ? new Date(p.updatedSince).toISOString() : null,
     allowed ? ordered(CHANNELS, allowed) : null,
+    // Appended only when set, so cursors issued before the language filter existed stay valid.
+    ...(p.language ? [p.language] : []),
   ];
   return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url').slice(0, 22);
 }
@@ -114,6 +120,7 @@ export function matches(t: Ticket, f: TicketFilter): boolean {
   if (f.assignee !== undefined && (t.assignee ?? null) !== f.assignee) return false;
   if (f.tag !== undefined && !t.tags.includes(f.tag)) return false;
   if (f.contactId && t.contactId !== f.contactId) return false;
+  if (f.language && t.language !== f.language) return false;
   if (f.updatedSince && (t.updatedAt ?? t.lastMessageAt) < f.updatedSince) return false;
   if (f.noSla && t.slaDueAt !== undefined) return false;
   return true;

@@ -6,6 +6,7 @@ import { METRIC, count, value, type MetricEvent } from './metrics.ts';
 import type { CoreSettings, IngestContext, IngestWrite, StatsWrite } from './ports.ts';
 import { policyDraft, resolverOf } from './sla-settings.ts';
 import { EMAIL_LIMITS } from '../spec.ts';
+import { applyRules, type Triage } from './rules/apply.ts';
 import type { EventDraft } from './ticket-events.ts';
 import { recordEvents } from './timeline.ts';
 import type { InboundMessage, Message, QueuedJob, Ticket } from './types.ts';
@@ -42,9 +43,10 @@ export interface NewIds {
 
 /**
  * Decide what one verified inbound message does: append to the thread's ticket unless that
- * ticket is closed (reopening resolved or pending ones), or open a new ticket.
+ * ticket is closed (reopening resolved or pending ones), or open a new ticket. `triage`: the
+ * message's signals, and the rules to run (core/rules) when it is a counted customer message.
  */
-export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds, now: Date, settings: CoreSettings): IngestPlan {
+export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds, now: Date, settings: CoreSettings, triage?: Triage): IngestPlan {
   const dims = dimsOf(msg);
   const metrics: MetricEvent[] = [count(METRIC.MessagesReceived, dims)];
   const jobs: QueuedJob[] = [];
@@ -155,8 +157,17 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
     messageCount: base.messageCount + 1,
     reopenCount: base.reopenCount + (reopened ? 1 : 0),
     ...(participants.length ? { participants } : {}),
+    // The ticket's language is its first customer message's.
+    ...(triage && counts && !base.language ? { language: triage.signals.language } : {}),
   };
-  const recorded = recordEvents(changed, drafts, { resolve: resolverOf(settings.sla), newId: ids.newId, now, followUps: settings.followUps });
+  // Rules change the ticket in this same transaction; their notes and round-robin are worker jobs.
+  const ruled = triage && counts ? applyRules(msg, changed, newTicket, triage, { settings, newId: ids.newId }) : undefined;
+  if (ruled) {
+    drafts.push(...ruled.drafts);
+    jobs.push(...ruled.jobs);
+    metrics.push(...ruled.metrics);
+  }
+  const recorded = recordEvents(ruled?.ticket ?? changed, drafts, { resolve: resolverOf(settings.sla), newId: ids.newId, now, followUps: settings.followUps });
   const ticket = recorded.ticket;
   metrics.push(...recorded.metrics);
   jobs.push(...recorded.jobs);
@@ -178,6 +189,8 @@ export function planIngest(msg: InboundMessage, ctx: IngestContext, ids: NewIds,
     ...(msg.inReplyTo ? { inReplyTo: msg.inReplyTo } : {}),
     ...(msg.email ? { email: msg.email } : {}),
     ...(msg.fullTextKey ? { fullTextKey: msg.fullTextKey } : {}),
+    ...(triage ? { signals: triage.signals } : {}),
+    ...(msg.voice ? { voice: msg.voice } : {}),
     threadedBy: newTicket ? 'new-ticket' : (ctx.threadedBy ?? 'thread-key'),
   };
 

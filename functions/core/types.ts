@@ -1,7 +1,9 @@
 /** Channel-neutral domain types. Pure: no AWS, no I/O. */
 import type { MetricsState } from './response-metrics.ts';
+import type { CallEvent } from './voice/types.ts';
+import type { VoiceInfo } from './voice/state.ts';
 
-export const CHANNELS = ['sms', 'whatsapp', 'email', 'messenger', 'instagram', 'telegram', 'x', 'viber', 'api'] as const;
+export const CHANNELS = ['sms', 'whatsapp', 'email', 'messenger', 'instagram', 'telegram', 'x', 'viber', 'api', 'voice'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const TICKET_STATUSES = ['open', 'pending', 'resolved', 'closed'] as const;
@@ -105,6 +107,8 @@ export interface InboundMessage {
   readonly signal?: 'reaction' | 'postback' | 'read';
   /** The payload of a button or quick reply the customer tapped (our survey buttons: `survey:<score>`). */
   readonly buttonPayload?: string;
+  /** A phone call (channel `voice`): its merged state (core/voice/state.ts). */
+  readonly voice?: VoiceInfo;
 }
 
 export type Direction = 'inbound' | 'outbound' | 'note';
@@ -152,6 +156,10 @@ export interface Message {
   readonly choices?: ReadonlyArray<{ readonly id: string; readonly title: string }>;
   /** WhatsApp outside the 24-hour window: the approved template sent instead of free text. */
   readonly template?: { readonly name: string; readonly language: string };
+  /** Inbound messages: language, sentiment and abuse, detected once on arrival (core/signals). */
+  readonly signals?: import('./signals/index.ts').Signals;
+  /** A phone call (channel `voice`): outcome, recordings, transcripts (core/voice/state.ts). */
+  readonly voice?: VoiceInfo;
 }
 
 export interface Ticket {
@@ -169,6 +177,14 @@ export interface Ticket {
   readonly providerAccount?: string;
   readonly subject?: string;
   readonly assignee?: string;
+  /** Who made the current assignment: `agent:`/`api:` (a person: rules never override it) or `rule:<id>`. */
+  readonly assignedBy?: string;
+  /** The team a rule routed the ticket to (core/rules). */
+  readonly team?: string;
+  /** A round-robin job assigning this ticket (core/services/teams.ts): one turn per assignment. */
+  readonly rrClaim?: { readonly run: string; readonly at: string };
+  /** The language of the ticket's first customer message (core/signals). */
+  readonly language?: string;
   readonly tags: readonly string[];
   readonly createdAt: string;
   readonly lastMessageAt: string;
@@ -240,6 +256,10 @@ export type Job =
    * one of; the worker clears them there, off the webhook's path.
    */
   | { readonly kind: 'ack'; readonly ticketId: string; readonly origin?: string }
+  /** Round-robin within a team (core/services/teams.ts), queued by rule `rule` at `version`. */
+  | { readonly kind: 'assign'; readonly ticketId: string; readonly team: string; readonly rule: string; readonly version: number }
+  /** A rule's internal note (`noteId` makes a redelivery write it once), for the message received at `at`. */
+  | { readonly kind: 'rule-note'; readonly ticketId: string; readonly rule: string; readonly version: number; readonly action: number; readonly noteId: string; readonly at: string }
   /** An SLA timer: at `dueAt`, record whatever is due (warnings, breaches). `check` is from older deployments. */
   | { readonly kind: 'sla-check'; readonly ticketId: string; readonly dueAt: string; readonly check?: string; readonly origin?: string }
   | { readonly kind: 'deliver'; readonly ticketId: string; readonly messageId: string; readonly createdAt: string }
@@ -247,7 +267,15 @@ export type Job =
   | { readonly kind: 'status'; readonly update: StatusUpdate }
   | { readonly kind: 'edit'; readonly edit: MessageEdit }
   /** A follow-up timer (core/follow-ups/timers.ts): does nothing unless the ticket is still in the state stamped `since`. */
-  | { readonly kind: 'follow-up'; readonly ticketId: string; readonly purpose: 'survey' | 'reminder' | 'auto-resolve' | 'auto-close'; readonly dueAt: string; readonly since: string };
+  | { readonly kind: 'follow-up'; readonly ticketId: string; readonly purpose: 'survey' | 'reminder' | 'auto-resolve' | 'auto-close'; readonly dueAt: string; readonly since: string }
+  /** A verified voice callback to merge into its call's message (core/services/voice.ts), parked. */
+  | { readonly kind: 'call'; readonly call: CallEvent }
+  /** A call reached a terminal status: after the settle delay, no recording means a missed call. */
+  | { readonly kind: 'voice-settle'; readonly provider: 'twilio' | 'vonage'; readonly callId: string }
+  /** Download a call's recording from the provider into the attachments bucket. */
+  | { readonly kind: 'voice-recording'; readonly provider: 'twilio' | 'vonage'; readonly callId: string; readonly recordingId: string }
+  /** Read a call's transcript file (Vonage) into its transcript's text. */
+  | { readonly kind: 'voice-transcript'; readonly provider: 'twilio' | 'vonage'; readonly callId: string; readonly transcriptId: string };
 
 /** A provider's delivery report for one of our outbound messages. */
 export interface StatusUpdate {
@@ -273,6 +301,8 @@ export type ChannelEvent =
   | { readonly kind: 'message'; readonly message: InboundMessage; readonly contents?: readonly Uint8Array[] }
   | { readonly kind: 'status'; readonly update: StatusUpdate }
   | { readonly kind: 'edit'; readonly edit: MessageEdit }
+  /** A voice callback (answer, status, recording, transcription), merged into its call's message. */
+  | { readonly kind: 'call'; readonly call: CallEvent }
   /** Not for us (echoes of our own sends, unsupported event kinds) or an item that failed validation. */
   | { readonly kind: 'skipped'; readonly reason: string; readonly detail?: string };
 

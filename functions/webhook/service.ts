@@ -3,7 +3,7 @@
  * item; whatever cannot be applied (store down, or the time budget runs low) is parked for the
  * worker before answering success. Nothing verified is dropped; 2xx only once everything is durable.
  */
-import { CHANNEL_MODULES } from '../channels/registry.ts';
+import { CHANNEL_MODULES, SUB_ROUTE_MODULES } from '../channels/registry.ts';
 import { ProviderNotConfigured, type ChannelIO, type ChannelModule } from '../channels/types.ts';
 import type { Config } from '../config.ts';
 import { ClientError } from '../core/errors.ts';
@@ -17,6 +17,8 @@ import { storeBlobs } from './blobs.ts';
 
 export interface WebhookOptions {
   readonly modules?: Readonly<Record<string, ChannelModule>>;
+  /** Modules of sub-path routes (`twilio/voice/status`), by the path after `/webhooks/`. */
+  readonly subRoutes?: Readonly<Record<string, ChannelModule>>;
   /** Epoch ms by which the answer must be sent (Lambda: now + remaining time). Items still unapplied
    * WEBHOOK_DEADLINE_RESERVE_MS before it are parked instead. */
   readonly deadline?: number;
@@ -25,9 +27,12 @@ export interface WebhookOptions {
 export async function handleWebhook(deps: CoreDeps, config: Config, req: HttpRequest, opts: WebhookOptions = {}): Promise<HttpResponse> {
   const modules = opts.modules ?? CHANNEL_MODULES;
   const route = /^\/webhooks\/([a-z0-9-]+)(\/[^/]*)?\/?$/.exec(req.path);
-  const provider = route?.[1] ?? '';
-  // Only the API channel has a sub-path (`/webhooks/api/{source}`).
-  const module = route?.[2] === undefined || provider === 'api' ? modules[provider] : undefined;
+  const provider = route?.[1] ?? /^\/webhooks\/([a-z0-9-]+)\//.exec(req.path)?.[1] ?? '';
+  // Voice routes are registered under their sub-path (`twilio/voice/status`); otherwise only the API
+  // channel has a sub-path (`/webhooks/api/{source}`).
+  const subPath = /^\/webhooks\/([a-z0-9-]+(?:\/[a-z0-9-]+)+)\/?$/.exec(req.path)?.[1];
+  const subRoutes = opts.subRoutes ?? SUB_ROUTE_MODULES;
+  const module = (subPath !== undefined && Object.hasOwn(subRoutes, subPath) ? subRoutes[subPath] : undefined) ?? (route?.[2] === undefined || provider === 'api' ? modules[provider] : undefined);
   if (!module) return json(404, errorBody('unknown_provider', `No webhook for provider "${provider}".`));
 
   let received;
@@ -163,4 +168,4 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
 }
 
 const idOf = (e: Exclude<ChannelEvent, { kind: 'skipped' }>): string =>
-  e.kind === 'message' ? e.message.providerMessageId : e.kind === 'status' ? e.update.providerMessageId : e.edit.providerMessageId;
+  e.kind === 'message' ? e.message.providerMessageId : e.kind === 'status' ? e.update.providerMessageId : e.kind === 'call' ? e.call.callId : e.edit.providerMessageId;

@@ -8,11 +8,13 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3DownloadLinks } from '../adapters/attachments.ts';
 import { DynamoContactStore } from '../adapters/dynamo-contacts.ts';
+import { voiceDeps } from './voice.ts';
 import { S3ObjectEraser } from '../adapters/s3-erase.ts';
 import { SqsDeadLetterQueues } from '../adapters/sqs-redrive.ts';
 import { bounded, CLIENT_TIMEOUTS } from '../adapters/client-options.ts';
 import { ApiService } from '../api/service.ts';
 import type { Config } from '../config.ts';
+import { rulesPorts } from './rules.ts';
 import type { CoreDeps } from '../core/ports.ts';
 import { commonDeps, notWired, perContainer, type FunctionRuntime } from './common.ts';
 import { withWebhooks } from './webhooks-out.ts';
@@ -48,7 +50,10 @@ export function apiDeps(config: Config, clients: ApiClients): CoreDeps {
     deadLetters: notWired('api', 'deadLetters'),
     retries: notWired('api', 'retries'),
     http: notWired('api', 'http'),
+    // Voice replies read VOICE_REPLY_BY_SMS (core/services/voice-replies.ts).
+    voice: voiceDeps(config, clients.dynamo),
     senders: notWired('api', 'senders'),
+    rules: rulesPorts(config, clients),
     deadLetterQueues: new SqsDeadLetterQueues(clients.sqs, config.queueUrls),
     ...withWebhooks(config, clients),
   };

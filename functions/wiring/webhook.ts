@@ -11,8 +11,10 @@ import { createHttpFetcher } from '../adapters/http-fetcher.ts';
 import { S3ObjectStore } from '../adapters/s3-objects.ts';
 import { SqsDeadLetters, SqsParkingQueue } from '../adapters/sqs-queue.ts';
 import type { Config } from '../config.ts';
+import { rulesPorts } from './rules.ts';
 import type { CoreDeps } from '../core/ports.ts';
 import { commonDeps, notWired, perContainer, type FunctionRuntime } from './common.ts';
+import { voiceDeps } from './voice.ts';
 
 export interface WebhookClients {
   readonly dynamo: DynamoDBClient;
@@ -30,6 +32,7 @@ export function webhookDeps(config: Config, clients: WebhookClients): CoreDeps {
   const objects = new S3ObjectStore(clients.s3, config.attachmentsBucket);
   return {
     ...commonDeps(config, clients),
+    rules: rulesPorts(config, clients),
     parking: new SqsParkingQueue(clients.sqs, config.ingestQueueUrl),
     deadLetters: new SqsDeadLetters(clients.sqs, config.dlqUrls),
     attachments: {
@@ -38,6 +41,7 @@ export function webhookDeps(config: Config, clients: WebhookClients): CoreDeps {
       downloadUrl: () => Promise.reject(new Error('attachments.downloadUrl is not wired in the webhook function')),
     },
     http: createHttpFetcher(config),
+    voice: voiceDeps(config, clients.dynamo),
     retries: notWired('webhook', 'retries'),
     contacts: notWired('webhook', 'contacts'),
     senders: notWired('webhook', 'senders'),

@@ -15,19 +15,26 @@ import { MessageBirdSender, MetaSender, TelegramSender, VonageSender, XSender } 
 import { SqsDeadLetters, SqsRetries } from '../adapters/sqs-queue.ts';
 import { TwilioSender } from '../adapters/twilio-sender.ts';
 import type { Config } from '../config.ts';
+import { rulesPorts } from './rules.ts';
 import type { CoreDeps, Sender } from '../core/ports.ts';
 import { commonDeps, notWired, perContainer, type FunctionRuntime } from './common.ts';
+import { voiceDeps } from './voice.ts';
+import { S3Client } from '@aws-sdk/client-s3';
+import { S3ObjectStore } from '../adapters/s3-objects.ts';
 
 export interface WorkerClients {
   readonly dynamo: DynamoDBClient;
   readonly sqs: SQSClient;
   /** Absent when EMAIL_SENDER=none. */
   readonly ses?: SESv2Client | undefined;
+  /** Voice recordings are downloaded into the attachments bucket. */
+  readonly s3?: S3Client | undefined;
 }
 
 export const workerClients = (config: Pick<Config, 'emailSender'>): WorkerClients => ({
   dynamo: new DynamoDBClient(bounded(CLIENT_TIMEOUTS.dynamo)),
   sqs: new SQSClient(bounded(CLIENT_TIMEOUTS.sqs)),
+  s3: new S3Client(bounded(CLIENT_TIMEOUTS.s3)),
   ...(config.emailSender === 'ses' ? { ses: new SESv2Client(bounded(CLIENT_TIMEOUTS.ses)) } : {}),
 });
 
@@ -55,13 +62,22 @@ export function workerDeps(config: Config, clients: WorkerClients): CoreDeps {
   return {
     ...commonDeps(config, clients),
     deadLetters: new SqsDeadLetters(clients.sqs, config.dlqUrls),
+    rules: rulesPorts(config, clients),
     retries: new SqsRetries(clients.sqs, { followUp: config.followUpQueueUrl, ingest: config.ingestQueueUrl }),
     senders: createSenders(config, clients),
     parking: notWired('worker', 'parking'),
     contacts: notWired('worker', 'contacts'),
-    attachments: notWired('worker', 'attachments'),
+    // Voice recordings: downloaded by the worker into the attachments bucket (put only).
+    attachments: clients.s3 ? voiceRecordingPuts(new S3ObjectStore(clients.s3, config.attachmentsBucket)) : notWired('worker', 'attachments'),
+    voice: voiceDeps(config, clients.dynamo, {}, fetch, clients.s3),
     http: notWired('worker', 'http'),
   };
 }
+
+const voiceRecordingPuts = (objects: S3ObjectStore): CoreDeps['attachments'] => ({
+  put: (key, body, contentType) => objects.put(key, body, contentType),
+  getObject: () => Promise.reject(new Error('attachments.getObject is not wired in the worker function')),
+  downloadUrl: () => Promise.reject(new Error('attachments.downloadUrl is not wired in the worker function')),
+});
 
 export const workerRuntime: () => Promise<FunctionRuntime> = perContainer((config) => ({ config, deps: workerDeps(config, workerClients(config)) }));

@@ -15,7 +15,7 @@ import type { Job } from '../core/types.ts';
 import type { Config } from '../config.ts';
 import { QUEUES } from '../spec.ts';
 
-const JobEnvelope = z.object({ kind: z.enum(['ack', 'sla-check', 'deliver', 'ingest', 'status', 'edit', 'follow-up']) }).loose();
+const JobEnvelope = z.object({ kind: z.enum(['ack', 'sla-check', 'deliver', 'ingest', 'status', 'edit', 'follow-up', 'assign', 'rule-note', 'call', 'voice-settle', 'voice-recording', 'voice-transcript']) }).loose();
 const ISO = z.iso.datetime();
 /** Follow-up timers are checked whole: their times decide what the worker does. */
 const FollowUpJob = z

@@ -28,10 +28,10 @@ describe('per-function bundles', () => {
     for (const part of ['functions/channels/', 'postal-mime', 'busboy', 'html-to-text', 'nodemailer', '@aws-sdk/client-sesv2', 'functions/adapters/senders.ts']) expect(has(inputs, part), part).toBe(false);
   });
 
-  it('worker: DynamoDB, SQS, SES and the senders; no provider verification or parsing', async () => {
+  it('worker: DynamoDB, SQS, SES, the senders and S3 (call recordings); no provider verification or parsing', async () => {
     const inputs = await inputsOf('worker');
-    for (const part of ['@aws-sdk/client-sesv2', 'nodemailer', 'functions/adapters/senders.ts', 'functions/core/services/ingest.ts']) expect(has(inputs, part), part).toBe(true);
-    for (const part of ['functions/channels/', 'postal-mime', 'busboy', 'html-to-text', '@aws-sdk/s3-request-presigner', '@aws-sdk/client-s3']) expect(has(inputs, part), part).toBe(false);
+    for (const part of ['@aws-sdk/client-sesv2', 'nodemailer', 'functions/adapters/senders.ts', 'functions/core/services/ingest.ts', '@aws-sdk/client-s3']) expect(has(inputs, part), part).toBe(true);
+    for (const part of ['functions/channels/', 'postal-mime', 'busboy', 'html-to-text', '@aws-sdk/s3-request-presigner']) expect(has(inputs, part), part).toBe(false);
   });
 
   it.each(['webhook', 'api', 'worker'] as const)('%s: the SDK credential chain is env + container only (no SSO, ini, process, STS)', async (fn) => {

@@ -34,8 +34,9 @@ const logicalId = (stack: SupportStack, c: { node: { defaultChild?: unknown } })
 const functionEnv = (stack: SupportStack, t: Template) => resources(t, 'AWS::Lambda::Function')[logicalId(stack, stack.functions.webhook)]!.Properties['Environment']['Variables'];
 const webhookPaths = [...new Set(ROUTES.filter((r) => r.path.startsWith('/webhooks/')).map((r) => r.path))];
 const outputIdOf = (path: string) => {
-  const p = path.replace('/webhooks/', '').replace('/{source}', ''); // the API channel: WebhookUrlApi
-  return `WebhookUrl${p.charAt(0).toUpperCase()}${p.slice(1)}`;
+  // the API channel: WebhookUrlApi; a sub-route: /webhooks/twilio/voice/status → WebhookUrlTwilioVoiceStatus
+  const p = path.replace('/webhooks/', '').replace('/{source}', '').split('/').map((s) => s.charAt(0).toUpperCase() + s.slice(1)).join('');
+  return `WebhookUrl${p}`;
 };
 
 describe('every context key is validated at synth, naming the key', () => {

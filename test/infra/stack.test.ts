@@ -191,9 +191,12 @@ describe('attachments bucket', () => {
     // Erasing a contact deletes its stored bytes: the api alone may delete, and only under attachments/.
     expect(on(apiFn, '/attachments/*')).toContain('s3:DeleteObject');
     expect(on(apiFn, '/inbound/*')).toEqual([]);
-    for (const s of [webhook, worker]) expect(JSON.stringify(s.map((x) => x.Action))).not.toContain('s3:Delete');
-    // The worker never touches the bucket: parked messages are normalized, their bytes already stored.
-    expect(JSON.stringify(worker.map((x) => x.Action))).not.toContain('s3:');
+    expect(JSON.stringify(webhook.map((x) => x.Action))).not.toContain('s3:Delete');
+    // The worker deletes only call recordings it stored for a call erased during the download.
+    expect(JSON.stringify(worker.filter((x) => JSON.stringify(x.Action).includes('s3:Delete')).map((x) => x.Resource))).not.toMatch(/attachments\/\*|inbound/);
+    // The worker only puts call recordings (attachments/voice/*): parked messages are normalized, their bytes already stored.
+    expect(on(worker, '/attachments/voice/*')).toEqual(expect.arrayContaining(['s3:PutObject', 's3:DeleteObject']));
+    expect(JSON.stringify(worker.filter((x) => !JSON.stringify(x.Resource).includes('/attachments/voice/*')).map((x) => x.Action))).not.toContain('s3:');
     for (const s of [webhook, apiFn, worker]) expect(JSON.stringify(s.map((x) => x.Action))).not.toContain('ses:');
   });
 });

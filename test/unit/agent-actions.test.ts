@@ -15,7 +15,7 @@ const settings: CoreSettings = {
   sla: {
     policies: [
       { name: 'urgent', match: { priorities: ['urgent'] }, targets: { firstReply: 600, resolution: 7200 } },
-      ...defaultPolicies({ sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600, api: 3600 }),
+      ...defaultPolicies({ sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600, api: 3600, voice: 3600 }),
     ],
     calendars: {},
   },

@@ -391,7 +391,7 @@ describe('SLA policies', () => {
   });
 
   it('defaultPolicies reproduce today: email 4 h, others 1 h first reply, 24/7', () => {
-    const defaults = defaultPolicies({ email: 14400, sms: 3600, whatsapp: 3600, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600, api: 3600 });
+    const defaults = defaultPolicies({ email: 14400, sms: 3600, whatsapp: 3600, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600, api: 3600, voice: 3600 });
     expect(SlaPoliciesSchema.safeParse(defaults).success).toBe(true);
     expect(matchPolicy(defaults, { channel: 'email', priority: 'urgent', tags: [] })).toEqual({ name: 'default-email', match: { channels: ['email'] }, targets: { firstReply: 14400 } });
     expect(matchPolicy(defaults, { channel: 'sms', priority: 'low', tags: ['x'] })?.targets).toEqual({ firstReply: 3600 });

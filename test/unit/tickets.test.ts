@@ -6,7 +6,7 @@ import type { InboundMessage, Ticket } from '../../functions/core/types.ts';
 import { DEFAULT_FOLLOW_UPS } from '../../functions/core/follow-ups/settings.ts';
 
 export const settings: CoreSettings = {
-  sla: { policies: defaultPolicies({ sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600, api: 3600 }), calendars: {} },
+  sla: { policies: defaultPolicies({ sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600, api: 3600, voice: 3600 }), calendars: {} },
   autoAck: { enabled: true, text: 'ack {ticket}' },
   automationRateLimitPerHour: 5,
   dedupeTtlDays: 14,

@@ -31,6 +31,12 @@ export const ListQuerySchema = z
       .meta({ description: 'An assignee’s name, or `none` for unassigned tickets.' }),
     tag: z.string().transform(cleanText).pipe(z.string().trim().min(1).max(64)).optional(),
     contactId: z.string().regex(ULID, 'contactId must be a contact id').optional(),
+    language: z
+      .string()
+      .regex(/^[a-zA-Z]{2,3}$/, 'language must be an ISO 639-1 or 639-3 code, or und')
+      .transform((s) => s.toLowerCase())
+      .optional()
+      .meta({ description: 'The language of the ticket’s first customer message: ISO 639-1 (`cy`, `ha`, `tr`), ISO 639-3 where none exists, or `und` (not detected).' }),
     updatedSince: z.iso.datetime({ offset: true }).optional().meta({ description: 'ISO time: tickets changed at or after it.' }),
     sort: z
       .enum(LIST_SORTS)

@@ -8,7 +8,8 @@ import { verifyHmacJwt } from '../shared/jwt.ts';
 
 export type VonageVerdict = { ok: true; claims: Record<string, unknown> } | { ok: false; reason: string };
 
-const CLOCK_SKEW_SECONDS = 300;
+/** How far in the future a token's `iat` may be (clock skew): a token is accepted up to max age + this. */
+export const CLOCK_SKEW_SECONDS = 300;
 
 export function verifyVonageRequest(args: {
   secret: string;

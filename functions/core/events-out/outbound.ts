@@ -35,8 +35,11 @@ const LOG_TYPES: Record<TicketEventType, string> = {
   'survey.requested': 'a satisfaction survey was sent',
   'survey.rated': 'the customer rated',
   'reminder.requested': 'a pending-ticket reminder was sent',
+  'callback.requested': 'an agent is to call the customer back (a reply on a voice ticket while VOICE_REPLY_BY_SMS is off)',
   'contact.opted_out': 'the customer opted out of automated messages',
   'contact.opted_in': 'the customer opted back in',
+  'rule.applied': 'triage rules fired on a message (one event listing each rule, its version, the conditions that held, what it did)',
+  'assignment.skipped': "a rule's round-robin could not assign anyone (and why)",
 };
 
 /** `ticket.created` is synthetic: sent when the ticket item is first written (it is not in the log). */

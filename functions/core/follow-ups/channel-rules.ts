@@ -9,6 +9,12 @@ import type { Channel } from '../types.ts';
 
 export const WHATSAPP_WINDOW_MS = 24 * 3600 * 1000;
 
+/**
+ * The channel an automated message really goes out on, for opt-outs and rate limits: a voice
+ * ticket's acknowledgement is an SMS from the called number, so a STOP by SMS applies to it.
+ */
+export const automationChannelOf = (c: Channel): Channel => (c === 'voice' ? 'sms' : c);
+
 export type AutomationPurpose = 'ack' | 'survey' | 'reminder';
 
 export interface WhatsAppTemplate {

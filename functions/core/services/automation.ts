@@ -6,7 +6,7 @@
  */
 import { planAutomated } from '../agent-actions.ts';
 import { canonicalMailbox, outboundEmailInfo } from '../email.ts';
-import { decideAutomation, type AutomationPurpose } from '../follow-ups/channel-rules.ts';
+import { automationChannelOf, decideAutomation, type AutomationPurpose } from '../follow-ups/channel-rules.ts';
 import { surveyPayload } from '../follow-ups/ratings.ts';
 import { SCALES } from '../follow-ups/surveys.ts';
 import { METRIC, count } from '../metrics.ts';
@@ -76,7 +76,7 @@ export async function sendAutomated(
       purpose,
       channel: ticket.channel,
       now,
-      optedOut: await deps.store.isOptedOut(ticket.channel, ticket.customerAddress),
+      optedOut: await deps.store.isOptedOut(automationChannelOf(ticket.channel), ticket.customerAddress),
       lastInboundAt: ticket.lastInboundAt ?? ticket.createdAt,
       templates: f.whatsappTemplates,
       quietHours: f.quietHours,
@@ -88,7 +88,7 @@ export async function sendAutomated(
     else {
       // Automated messages are rate-limited per address, decided once per job (not again on a lost race).
       allowed ??= await deps.store.consumeRateLimit(
-        `automated#${ticket.channel}#${ticket.channel === 'email' ? canonicalMailbox(ticket.customerAddress) : ticket.customerAddress.toLowerCase()}`,
+        `automated#${automationChannelOf(ticket.channel)}#${ticket.channel === 'email' ? canonicalMailbox(ticket.customerAddress) : ticket.customerAddress.toLowerCase()}`,
         hourWindow(now),
         3600,
         deps.settings.automationRateLimitPerHour,

@@ -3,6 +3,7 @@ import { METRIC, count } from '../metrics.ts';
 import type { CoreDeps } from '../ports.ts';
 import type { ChannelEvent, Job } from '../types.ts';
 import { ingestMessage } from './ingest.ts';
+import { applyCallEvent } from './voice.ts';
 
 export type ActionableEvent = Exclude<ChannelEvent, { kind: 'skipped' }>;
 
@@ -15,6 +16,8 @@ export function jobOf(event: ActionableEvent): Job {
       return { kind: 'status', update: event.update };
     case 'edit':
       return { kind: 'edit', edit: event.edit };
+    case 'call':
+      return { kind: 'call', call: event.call };
   }
 }
 
@@ -22,6 +25,9 @@ export async function applyEvent(deps: CoreDeps, event: ActionableEvent): Promis
   switch (event.kind) {
     case 'message':
       await ingestMessage(deps, event.message);
+      return;
+    case 'call':
+      await applyCallEvent(deps, event.call);
       return;
     case 'status': {
       const u = event.update;

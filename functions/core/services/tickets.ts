@@ -1,4 +1,5 @@
 /** What the REST API does with tickets: read, list, reply, update. */
+import { checkVoiceReply } from './voice-replies.ts';
 import { createHash } from 'node:crypto';
 import { ClientError, ConflictError } from '../errors.ts';
 import { openCursor, openListCursor, readPage, sealCursor, sealListCursor, type ListPosition } from '../listing.ts';
@@ -123,6 +124,7 @@ export async function replyToTicket(
     const ticket = await getTicketOr404(deps, ticketId);
     checkVersion(ticket, ifVersion);
     const plan = planReply(ticket, input, actor, deps.ids.newId(), deps.ids.token(), actionContext(deps));
+    await checkVoiceReply(deps, ticket, actor); // after planReply's closed/erased refusals
     try {
       await deps.store.appendMessage({
         ticket: plan.ticket,

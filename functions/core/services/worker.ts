@@ -12,6 +12,8 @@ import { runFollowUp } from './follow-ups.ts';
 import { applyEvent } from './events.ts';
 import { ingestMessage } from './ingest.ts';
 import { lostRace } from './retry.ts';
+import { addRuleNote, assignRoundRobin } from './teams.ts';
+import { applyCallEvent, downloadRecording, downloadTranscript, settleVoiceCall } from './voice.ts';
 
 
 export async function runJob(deps: CoreDeps, job: Job): Promise<void> {
@@ -44,6 +46,24 @@ async function runOne(deps: CoreDeps, job: Job): Promise<void> {
     case 'follow-up':
       await runFollowUp(deps, job);
       return;
+    case 'assign':
+      await assignRoundRobin(deps, job);
+      return;
+    case 'rule-note':
+      await addRuleNote(deps, job);
+      return;
+    case 'call':
+      await applyCallEvent(deps, job.call);
+      return;
+    case 'voice-settle':
+      await settleVoiceCall(deps, job.provider, job.callId);
+      return;
+    case 'voice-recording':
+      await downloadRecording(deps, job.provider, job.callId, job.recordingId);
+      return;
+    case 'voice-transcript':
+      await downloadTranscript(deps, job.provider, job.callId, job.transcriptId);
+      return;
   }
 }
 
@@ -51,7 +71,8 @@ export const ackText = (template: string, ticket: Ticket): string => template.re
 
 /** The automated acknowledgement: once per ticket, through the channel rules (core/services/automation.ts). */
 async function acknowledge(deps: CoreDeps, ticketId: string): Promise<void> {
-  const r = await sendAutomated(deps, ticketId, 'ack', (t) => ackText(deps.settings.autoAck.text, t), (t) => t.autoAckMessageId);
+  // A call's acknowledgement is the VOICE_ACK_SMS text (sent by SMS from the called number).
+  const r = await sendAutomated(deps, ticketId, 'ack', (t) => ackText(t.channel === 'voice' && deps.voice?.settings.ackSms ? deps.voice.settings.ackSms : deps.settings.autoAck.text, t), (t) => t.autoAckMessageId);
   if (r?.kind === 'done' && r.outcome === 'sent') deps.metrics.emit([count(METRIC.AutoAcksSent, dimsOf(r.ticket))]);
 }
 

@@ -4,8 +4,8 @@ import { testConfig } from '../helpers/fixtures.ts';
 const CAL = JSON.stringify({ office: { timeZone: 'Europe/Berlin', week: { mon: [['09:00', '17:00']] } } });
 
 describe('VOICE_* settings', () => {
-  it('defaults: always open, replies by SMS, no ack, 120 s voicemails, 60 s settle', () => {
-    expect(testConfig().voice).toMatchObject({ replyBySms: true, maxRecordingSeconds: 120, settleSeconds: 60, ackMaxPerHour: 100, calendars: {} });
+  it('defaults: always open, no replies by SMS (409 + callback task), no ack, 120 s voicemails, 60 s settle', () => {
+    expect(testConfig().voice).toMatchObject({ replyBySms: false, maxRecordingSeconds: 120, settleSeconds: 60, ackMaxPerHour: 100, calendars: {} });
     expect(testConfig().voice).not.toHaveProperty('ackSms');
     expect(testConfig().voice).not.toHaveProperty('calendar');
   });
@@ -18,12 +18,12 @@ describe('VOICE_* settings', () => {
       VOICE_GREETING_OPEN: 'Hallo',
       VOICE_GREETING_CLOSED: 'Geschlossen',
       VOICE_MAX_RECORDING_SECONDS: '60',
-      VOICE_REPLY_BY_SMS: 'false',
+      VOICE_REPLY_BY_SMS: 'true',
       VOICE_ACK_SMS: ' We got your call ({ticket}) ',
       VOICE_SETTLE_SECONDS: '15',
       VOICE_ACK_MAX_PER_HOUR: '0',
     }).voice;
-    expect(v).toMatchObject({ calendar: 'office', forwardTo: '+4930123456', greetingOpen: 'Hallo', greetingClosed: 'Geschlossen', maxRecordingSeconds: 60, replyBySms: false, ackSms: 'We got your call ({ticket})', settleSeconds: 15, ackMaxPerHour: 0 });
+    expect(v).toMatchObject({ calendar: 'office', forwardTo: '+4930123456', greetingOpen: 'Hallo', greetingClosed: 'Geschlossen', maxRecordingSeconds: 60, replyBySms: true, ackSms: 'We got your call ({ticket})', settleSeconds: 15, ackMaxPerHour: 0 });
     expect(Object.keys(v.calendars)).toEqual(['office']);
   });
 

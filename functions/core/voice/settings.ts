@@ -14,7 +14,7 @@ export const VoiceEnvSchema = z.object({
   /** During business hours ring this number first (E.164). */
   VOICE_FORWARD_TO: z.string().regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number (+ and 7 to 15 digits)').optional(),
   VOICE_MAX_RECORDING_SECONDS: z.coerce.number().int().min(5).max(3600).default(120),
-  VOICE_REPLY_BY_SMS: boolish.default(true),
+  VOICE_REPLY_BY_SMS: boolish.default(false),
   /** Automatic SMS to the caller when a call opens a ticket ({ticket} is replaced); empty: none. */
   VOICE_ACK_SMS: z.string().max(1000).default(''),
   /** Calls end before their recording callback arrives; under 15 s a voicemail could be called missed first. */

@@ -4,7 +4,7 @@ import type { CoreDeps } from '../ports.ts';
 import { compileRules, evaluateRules, type FiredRule } from '../rules/evaluate.ts';
 import { rulesOf } from '../rules/ports.ts';
 import { ordered, patternCount, patternWeight, RULE_LIMITS, unknownCalendars, type Rule, type RuleInput } from '../rules/schema.ts';
-import { detectSignals, type Signals } from '../signals/index.ts';
+import type { Signals } from '../signals/index.ts';
 import type { Channel, IdentityKind, Priority } from '../types.ts';
 import { nextMember } from './teams.ts';
 
@@ -116,6 +116,8 @@ export interface RuleTrial {
 /** What the current rules would do with this message as a new ticket's first message. Writes nothing. */
 export async function tryRules(deps: CoreDeps, sample: SampleMessage): Promise<RuleTrial> {
   const { store } = rulesOf(deps);
+  // Loaded on first use: the api function runs this route rarely, and the detectors' data costs init time.
+  const { detectSignals } = await import('../signals/index.ts');
   const signals = detectSignals({ text: sample.text, subject: sample.subject });
   // The stored rules as they are now (not the ingest cache).
   const rules = compileRules(await store.listRules());

@@ -46,6 +46,20 @@ export function sourceQueue(config: Pick<Config, 'followUpQueueUrl' | 'ingestQue
 export const retryDelaySeconds = (receiveCount: number, capSeconds: number, jitter: number): number =>
   Math.max(1, Math.round(Math.min(2 ** Math.max(0, receiveCount - 1), capSeconds) * (0.8 + 0.4 * jitter)));
 
+/** What a failed job was, for the log line: its kind and the ids it names (never its text). */
+function jobSummary(record: SQSRecord): Record<string, string> {
+  try {
+    const job = parseJob(record) as unknown as Record<string, unknown>;
+    const out: Record<string, string> = { kind: String(job['kind']) };
+    for (const k of ['ticketId', 'messageId', 'callId', 'recordingId', 'transcriptId', 'provider', 'purpose', 'team']) {
+      if (typeof job[k] === 'string') out[k] = job[k] as string;
+    }
+    return out;
+  } catch {
+    return { kind: 'unparseable' };
+  }
+}
+
 /** Run one record; true when it is done (succeeded, or dead-lettered for good), false to retry it. */
 export async function processRecord(deps: CoreDeps, config: Config, record: SQSRecord): Promise<boolean> {
   try {
@@ -61,6 +75,7 @@ export async function processRecord(deps: CoreDeps, config: Config, record: SQSR
       deps.log.error(moved ? 'job can never succeed; moved to the DLQ' : 'job can never succeed; no DLQ configured, retrying until SQS moves it', {
         messageId: record.messageId,
         queue,
+        job: jobSummary(record),
         reason: e.reason,
         receiveCount,
         error,
@@ -71,7 +86,7 @@ export async function processRecord(deps: CoreDeps, config: Config, record: SQSR
     const queue = sourceQueue(config, record);
     const delay = retryDelaySeconds(Number(receiveCount ?? 1), QUEUES[queue].retryCapSeconds, Math.random());
     await deps.retries.retryIn(queue, record.receiptHandle, delay).catch(() => undefined);
-    deps.log.error('job failed', { messageId: record.messageId, queue, receiveCount, retryInSeconds: delay, error });
+    deps.log.error('job failed', { messageId: record.messageId, queue, job: jobSummary(record), receiveCount, retryInSeconds: delay, error });
     return false;
   }
 }

@@ -274,6 +274,20 @@ describe('a permanent failure in the worker goes to the DLQ at once, with its re
     expect(await processRecord(deps, config, record(JSON.stringify({ kind: 'ingest', message: inbound('wamid.2') })))).toBe(false);
     expect(deps.dead).toEqual([]);
   });
+
+  it("the failure's log line names the job's kind and ids, never its text", async () => {
+    const lines: Array<[string, Record<string, unknown>]> = [];
+    const deps = { ...fakeDeps(), log: { info: () => undefined, warn: () => undefined, error: (m: string, f: Record<string, unknown> = {}) => void lines.push([m, f]) } };
+    const job = { kind: 'deliver', ticketId: 'T1', messageId: 'M1', createdAt: now.toISOString() };
+    const failing = { ...deps, store: { ...deps.store, getTicket: () => Promise.reject(new Error('throttled')) } as unknown as TicketStore };
+    expect(await processRecord(failing, config, record(JSON.stringify(job)))).toBe(false);
+    expect(lines).toEqual([['job failed', expect.objectContaining({ job: { kind: 'deliver', ticketId: 'T1', messageId: 'M1' }, error: 'throttled' })]]);
+    lines.length = 0;
+    const ingest = { kind: 'ingest', message: inbound('wamid.3') };
+    expect(await processRecord({ ...deps, store: { ...deps.store, commitIngest: () => Promise.reject(new Error('down')) } as unknown as TicketStore }, config, record(JSON.stringify(ingest)))).toBe(false);
+    expect(lines[0]![1]['job']).toEqual({ kind: 'ingest' });
+    expect(JSON.stringify(lines)).not.toContain(ingest.message.text);
+  });
 });
 
 describe('batches within the budget', () => {

@@ -19,7 +19,7 @@ function checkCalendars(deps: CoreDeps, input: RuleInput): void {
   const missing = unknownCalendars(input, deps.settings.sla.calendars);
   if (missing.length === 0) return;
   const known = Object.keys(deps.settings.sla.calendars);
-  throw new ClientError(400, 'invalid_body', `Unknown calendar "${missing[0]!.slice(0, 64)}"; the SLA settings define ${known.length ? known.join(', ') : 'no calendars'}.`, [
+  throw new ClientError(400, 'invalid_body', `Unknown calendar "${missing[0]!.slice(0, 64)}"; BUSINESS_CALENDARS defines ${known.length ? known.join(', ') : 'none'}.`, [
     { path: 'conditions', message: `unknown calendar ${missing[0]!.slice(0, 64)}` },
   ]);
 }

@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LOCAL_DEFAULTS } from '../functions/config.ts';
+import type { CallView, VoiceApi } from './simulate-voice-watch.ts';
 import {
   bareMessageId,
   messageBirdForm,
@@ -122,6 +123,7 @@ export function helpText(): string {
   return [
     `usage: ${sim} <${PROVIDERS.join('|')}> [options]`,
     `       ${sim} <twilio-voice|vonage-voice> [--from … --to … --missed]   (a whole phone call: answer, status/events, recording, transcription)`,
+    '       (the TWILIO_API_BASE_URL/TWILIO_ACCOUNT_SID that send the server to the recording stub also send its Twilio SMS replies there: they fail once the simulator exits)',
     '',
     'Posts one correctly signed webhook, then prints the signing URL, the answer and the outcome',
     '(new ticket, appended, duplicate, or refused with the server\'s error). Start the server first: npm start.',
@@ -431,6 +433,14 @@ async function voiceScenario(scenario: 'twilio-voice' | 'vonage-voice', v: Value
     return 2;
   }
   try {
+    // The ticket list before the call: the call's ticket is the one it creates or grows (printed as the other scenarios do).
+    const before = v['bad-signature']
+      ? []
+      : await listTickets(baseUrl, apiKey).catch((e: unknown) => {
+          if (!(e instanceof LookupError)) throw e;
+          out(`cannot look the call's ticket up: ${e.message}`);
+          return [];
+        });
     return await runVoiceScenario(scenario, {
       baseUrl,
       signingBase: signingBaseUrl(baseUrl, v['public-base-url'], env).url,
@@ -444,25 +454,32 @@ async function voiceScenario(scenario: 'twilio-voice' | 'vonage-voice', v: Value
       token: v.token,
       env,
       out,
-      waitForDownload: async (from) => {
-        for (let i = 0; i < 30; i++) {
-          const tickets = await listTickets(baseUrl, apiKey).catch(() => [] as TicketSummary[]);
-          const t = tickets.find((x) => x.channel === 'voice' && addressKey(x.customerAddress) === addressKey(from));
-          if (t) {
-            const res = await fetch(`${baseUrl}/v1/tickets/${t.id}`, { headers: { authorization: `Bearer ${apiKey}` } });
-            const detail = (await res.json()) as { messages?: Array<{ attachments?: unknown[] }> };
-            if (detail.messages?.some((m) => (m.attachments?.length ?? 0) > 0)) {
-              out(`ticket ${t.id}: ${detail.messages.length} message(s), the voicemail audio attached`);
-              return true;
-            }
-          }
-          await new Promise((r) => setTimeout(r, 500));
-        }
-        return false;
-      },
+      api: voiceApi(baseUrl, apiKey, before),
     });
   } catch (e) {
     out(unreachableMessage(baseUrl, e));
     return 1;
   }
+}
+
+/** The simulator's view of the call through the API: its ticket (new or grown since `before`), and its message by call id. */
+function voiceApi(baseUrl: string, apiKey: string, before: readonly TicketSummary[]): VoiceApi {
+  const get = async <T>(path: string): Promise<T> => {
+    const res = await fetch(`${baseUrl}${path}`, { headers: { authorization: `Bearer ${apiKey}` }, signal: AbortSignal.timeout(15_000) });
+    if (!res.ok) throw new LookupError(`GET ${path} answered ${res.status}`);
+    return (await res.json()) as T;
+  };
+  type Message = { text?: string; attachments?: unknown[]; voice?: { callId: string; recordings?: CallView['recordings']; transcripts?: CallView['transcripts'] } | null };
+  return {
+    async ticket(from) {
+      const o = classify(before, await listTickets(baseUrl, apiKey), from);
+      return o.kind === 'new' || o.kind === 'appended' ? { id: o.ticket.id, line: describe(o, true) } : undefined;
+    },
+    async call(ticketId, callId) {
+      const detail = await get<{ messages?: Message[] }>(`/v1/tickets/${encodeURIComponent(ticketId)}`);
+      const m = detail.messages?.find((x) => x.voice?.callId === callId);
+      if (!m?.voice) return undefined;
+      return { text: m.text ?? '', attachments: m.attachments?.length ?? 0, recordings: m.voice.recordings ?? [], ...(m.voice.transcripts ? { transcripts: m.voice.transcripts } : {}) };
+    },
+  };
 }

@@ -17,6 +17,7 @@ import { importSPKI, jwtVerify } from 'jose';
 import { expectedTwilioSignature } from '../functions/channels/twilio/verify.ts';
 import { LOCAL_DEFAULTS } from '../functions/config.ts';
 import { LOCAL_VONAGE_APPLICATION_ID, LOCAL_VONAGE_KEY_FILE } from './local-stack.ts';
+import { report, watchCall, type VoiceApi } from './simulate-voice-watch.ts';
 import { newVonageCall, send, signedVonageVoice, vonageVoiceEvent, vonageVoiceRecord, vonageVoiceTranscription, type SignedRequest } from './simulate.ts';
 
 export const VOICE_SCENARIOS = ['twilio-voice', 'vonage-voice'] as const;
@@ -37,8 +38,12 @@ export interface VoiceOptions {
   readonly token?: string | undefined;
   readonly env: NodeJS.ProcessEnv;
   readonly out: (line: string) => void;
-  /** Resolves once the recording is downloaded, or undefined on giving up (the CLI polls the API). */
-  readonly waitForDownload?: (from: string) => Promise<boolean>;
+  /** The running stack's API: the simulator watches the call's ticket through it (and keeps its stub up meanwhile). */
+  readonly api?: VoiceApi | undefined;
+  /** Give up watching after this long (default 20 s). */
+  readonly watchTimeoutMs?: number | undefined;
+  readonly sleep?: ((ms: number) => Promise<void>) | undefined;
+  readonly now?: (() => number) | undefined;
 }
 
 const AUDIO = Buffer.concat([Buffer.from('ID3'), randomBytes(1024)]);
@@ -117,13 +122,18 @@ async function play(o: VoiceOptions, step: Step): Promise<{ status: number; body
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 
-async function twilioCall(o: VoiceOptions, stub: RecordingStub): Promise<boolean> {
+/** What a played call left: whether the server took its answer, and the call id the API files it under. */
+type Played = { readonly ok: boolean; readonly callId: string; readonly voicemail: boolean };
+
+const DEFAULT_TRANSCRIPT = 'Hello, this is a simulated voicemail. Please call me back.';
+
+async function twilioCall(o: VoiceOptions, stub: RecordingStub): Promise<Played> {
   const token = o.token ?? o.env['TWILIO_AUTH_TOKEN'] ?? LOCAL_DEFAULTS.TWILIO_AUTH_TOKEN;
   const account = o.env['TWILIO_ACCOUNT_SID'] ?? `AC${'0'.repeat(32)}`;
   const call = { CallSid: `CA${hex(16)}`, AccountSid: account, From: o.from ?? '+15551230000', To: o.to ?? '+15550001111', Direction: 'inbound', ApiVersion: '2010-04-01' };
   const base = `${o.signingBase}/webhooks/twilio/voice`;
   const answer = await play(o, { what: 'answer', req: signedTwilioVoice(token, base, { ...call, CallStatus: 'ringing' }, o.bad) });
-  if (answer.status >= 300) return false;
+  if (answer.status >= 300) return { ok: false, callId: call.CallSid, voicemail: false };
   o.out(`  TwiML: ${answer.body.slice(0, 300)}`);
   if (!o.missed) {
     const recordingSid = `RE${hex(16)}`;
@@ -137,51 +147,56 @@ async function twilioCall(o: VoiceOptions, stub: RecordingStub): Promise<boolean
     await play(o, { what: 'status', req: signedTwilioVoice(token, `${base}/status`, { ...call, CallStatus: 'completed', CallDuration: String((o.seconds ?? 12) + 8) }) });
     await play(o, {
       what: 'transcription',
-      req: signedTwilioVoice(token, transcribeCallback, { ...call, TranscriptionSid: `TR${hex(16)}`, TranscriptionText: o.transcript ?? 'Hello, this is a simulated voicemail. Please call me back.', TranscriptionStatus: 'completed', RecordingSid: recordingSid, RecordingUrl: recordingUrl }),
+      req: signedTwilioVoice(token, transcribeCallback, { ...call, TranscriptionSid: `TR${hex(16)}`, TranscriptionText: o.transcript ?? DEFAULT_TRANSCRIPT, TranscriptionStatus: 'completed', RecordingSid: recordingSid, RecordingUrl: recordingUrl }),
     });
   } else {
     await play(o, { what: 'status', req: signedTwilioVoice(token, `${base}/status`, { ...call, CallStatus: 'no-answer' }) });
   }
-  return true;
+  return { ok: true, callId: call.CallSid, voicemail: !o.missed };
 }
 
-async function vonageCall(o: VoiceOptions, stub: RecordingStub): Promise<boolean> {
+async function vonageCall(o: VoiceOptions, stub: RecordingStub): Promise<Played> {
   const secret = o.token ?? o.env['VONAGE_SIGNATURE_SECRET'] ?? LOCAL_DEFAULTS.VONAGE_SIGNATURE_SECRET;
   const applicationId = o.env['VONAGE_APPLICATION_ID'] ?? LOCAL_VONAGE_APPLICATION_ID;
   const c = newVonageCall({ from: o.from ?? '+447700900001', to: o.to ?? '+447700900000' });
   const sign = (url: string, payload: object, method: 'GET' | 'POST' = 'POST') => signedVonageVoice(secret, url, payload, { method, applicationId, bad: o.bad });
   const answer = await play(o, { what: 'answer', req: sign('/webhooks/vonage/voice/answer', { to: c.to, from: c.from, uuid: c.uuid, conversation_uuid: c.conversation_uuid }, 'GET') });
-  if (answer.status >= 300) return false;
+  const played = (voicemail: boolean): Played => ({ ok: true, callId: c.conversation_uuid, voicemail });
+  if (answer.status >= 300) return { ok: false, callId: c.conversation_uuid, voicemail: false };
   o.out(`  NCCO: ${answer.body.slice(0, 300)}`);
-  await play(o, { what: 'event started', req: sign('/webhooks/vonage/voice/event', vonageVoiceEvent(c, 'started')) });
-  await play(o, { what: 'event answered', req: sign('/webhooks/vonage/voice/event', vonageVoiceEvent(c, 'answered')) });
+  const event = (status: string, extra?: Record<string, unknown>) => play(o, { what: `event ${status}`, req: sign('/webhooks/vonage/voice/event', vonageVoiceEvent(c, status, extra)) });
+  await event('started');
   if (o.missed) {
-    await play(o, { what: 'event unanswered', req: sign('/webhooks/vonage/voice/event', vonageVoiceEvent(c, 'unanswered')) });
-    return true;
+    // Vonage's event order for a call nobody picks up: started, ringing, unanswered, completed (never answered).
+    await event('ringing');
+    await event('unanswered');
+    await event('completed', { duration: '0' });
+    return played(false);
   }
+  await event('answered');
   // Where Vonage posts the recording: the record action's eventUrl in the NCCO (it carries the sealed call).
   const ncco = JSON.parse(answer.body) as Array<{ action: string; eventUrl?: string[] }>;
   const eventUrl = ncco.find((a) => a.action === 'record')?.eventUrl?.[0];
   if (!eventUrl) {
     o.out('  the NCCO has no record action (a forward is configured): the voicemail part is skipped');
-    return true;
+    return played(false);
   }
   const callback = new URL(eventUrl);
   const recordingUuid = randomUUID();
   const seconds = o.seconds ?? 12;
   await play(o, { what: 'recording', req: sign(callback.pathname + callback.search, vonageVoiceRecord(c, { recordingUrl: `${stub.url}/v1/files/${recordingUuid}`, seconds, recordingUuid })) });
-  await play(o, { what: 'event completed', req: sign('/webhooks/vonage/voice/event', vonageVoiceEvent(c, 'completed', { duration: String(seconds + 8) })) });
+  await event('completed', { duration: String(seconds + 8) });
   const transcriptId = randomUUID();
   stub.transcriptId = transcriptId;
-  stub.transcriptFile = { ver: '1.0.0', request_id: randomUUID(), channels: [{ transcript: [{ sentence: o.transcript ?? 'Hello, this is a simulated voicemail. Please call me back.' }], duration: seconds }] };
+  stub.transcriptFile = { ver: '1.0.0', request_id: randomUUID(), channels: [{ transcript: [{ sentence: o.transcript ?? DEFAULT_TRANSCRIPT }], duration: seconds }] };
   await play(o, {
     what: 'transcription',
     req: sign(callback.pathname + callback.search, vonageVoiceTranscription(c, { recordingUuid, transcriptionUrl: `${stub.url}/v1/files/${transcriptId}` })),
   });
-  return true;
+  return played(true);
 }
 
-/** Play the scenario; resolves to the exit code. */
+/** Play the scenario; resolves to the exit code. The stub stays up until the API shows the audio and transcript landed (or a timeout). */
 export async function runVoiceScenario(scenario: VoiceScenario, o: VoiceOptions): Promise<number> {
   let stub: RecordingStub;
   try {
@@ -191,22 +206,23 @@ export async function runVoiceScenario(scenario: VoiceScenario, o: VoiceOptions)
     return 1;
   }
   try {
-    const ok = scenario === 'twilio-voice' ? await twilioCall(o, stub) : await vonageCall(o, stub);
-    if (!ok) return o.bad ? 0 : 1;
-    if (o.missed) {
-      o.out('outcome: a missed call (the ticket says "Missed call" and is tagged missed-call once the settle delay, VOICE_SETTLE_SECONDS, has passed)');
+    const played = scenario === 'twilio-voice' ? await twilioCall(o, stub) : await vonageCall(o, stub);
+    if (!played.ok) return o.bad ? 0 : 1;
+    const from = o.from ?? (scenario === 'twilio-voice' ? '+15551230000' : '+447700900001');
+    const transcript = played.voicemail ? (o.transcript ?? DEFAULT_TRANSCRIPT) : undefined;
+    const audioAuth = () => stub.requests.filter((r) => !stub.transcriptId || r.path !== `/v1/files/${stub.transcriptId}`).map((r) => r.auth).join(', ');
+    if (!o.api) {
+      // No API to watch (tests): judge by what the stub served.
+      if (played.voicemail) o.out(stub.requests.length ? `outcome: the server downloaded from the stub (${stub.requests.map((r) => r.auth).join(', ')})` : 'outcome: nothing downloaded from the stub');
       return 0;
     }
-    const downloaded = o.waitForDownload ? await o.waitForDownload(o.from ?? (scenario === 'twilio-voice' ? '+15551230000' : '+447700900001')) : stub.requests.length > 0;
-    const audio = stub.requests.filter((r) => !stub.transcriptId || r.path !== `/v1/files/${stub.transcriptId}`);
-    if (downloaded && audio.length) {
-      o.out(`outcome: voicemail stored; the server downloaded the recording from the stub (${audio.map((r) => r.auth).join(', ')})`);
-    } else {
-      const env = scenario === 'twilio-voice' ? 'TWILIO_API_BASE_URL' : 'VONAGE_API_BASE_URL';
-      const also = scenario === 'twilio-voice' ? ` TWILIO_ACCOUNT_SID=AC${'0'.repeat(32)}` : '';
-      o.out(`outcome: voicemail stored, but the server did not download the recording from ${stub.url}: it only fetches from its ${env}, with the provider's credentials.`);
-      o.out(`  To try the download locally: ${env}=${stub.url}${also} npm start   (then run this again; the server log says why a recording was refused)`);
+    const w = await watchCall(o.api, { from, callId: played.callId, transcript, ticketOnly: !played.voicemail, timeoutMs: o.watchTimeoutMs, sleep: o.sleep, now: o.now });
+    if (!played.voicemail) {
+      o.out(w.ticket ? w.ticket.line : 'ticket: not seen yet (check GET /v1/tickets shortly)');
+      if (o.missed) o.out('outcome: a missed call (the ticket says "Missed call" and is tagged missed-call once the settle delay, VOICE_SETTLE_SECONDS, has passed)');
+      return 0;
     }
+    for (const line of report(w, { baseUrl: o.baseUrl, stubUrl: stub.url, transcriptWanted: true, auth: audioAuth() })) o.out(line);
     return 0;
   } finally {
     await stub.close();

@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runVoiceScenario, startRecordingStub, vonagePublicPem } from '../../bin/simulate-voice.ts';
+import { runVoiceScenario, startRecordingStub, vonagePublicPem, type VoiceOptions } from '../../bin/simulate-voice.ts';
+import type { CallView, VoiceApi } from '../../bin/simulate-voice-watch.ts';
 import { LOCAL_VONAGE_APPLICATION_ID, LOCAL_VONAGE_KEY_FILE } from '../../bin/local-stack.ts';
 import { main } from '../../bin/simulate-cli.ts';
 import { createVonageRecordingFetcher } from '../../functions/adapters/vonage-recordings.ts';
@@ -66,7 +67,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-async function play(scenario: 'twilio-voice' | 'vonage-voice', extra: { missed?: boolean; bad?: boolean } = {}) {
+async function play(scenario: 'twilio-voice' | 'vonage-voice', extra: Partial<Pick<VoiceOptions, 'missed' | 'bad' | 'api' | 'sleep' | 'now' | 'watchTimeoutMs'>> = {}) {
   log.length = 0;
   downloads.length = 0;
   transcripts.length = 0;
@@ -96,14 +97,75 @@ describe('npm run simulate -- vonage-voice', () => {
     expect(transcripts).toEqual(['Hello, this is a simulated voicemail. Please call me back.']);
   });
 
-  it('--missed: events only, no recording; --bad-signature: refused at the answer', async () => {
-    await play('vonage-voice', { missed: true });
-    expect(kinds()).toEqual(['answer', 'status:ringing', 'status:in-progress', 'status:no-answer']);
+  it('--missed: started, ringing, unanswered, completed as Vonage sends them (never answered), no recording; --bad-signature: refused at the answer', async () => {
+    const { lines } = await play('vonage-voice', { missed: true });
+    expect(lines.filter((l) => l.startsWith('event ')).map((l) => l.split(':')[0])).toEqual(['event started', 'event ringing', 'event unanswered', 'event completed']);
+    expect(kinds()).toEqual(['answer', 'status:ringing', 'status:ringing', 'status:no-answer', 'status:completed']);
+    expect(downloads).toEqual([]);
     const bad = await play('vonage-voice', { bad: true });
     expect(bad.code).toBe(0);
     expect(log.map((l) => l.status)).toEqual([403]);
   });
 });
+
+describe('vonage-voice against a stack whose worker reads the transcript later', () => {
+  /** An API whose worker reads the transcript file from the stub only on the n-th look (as the real worker's job may run after the call). */
+  function lateWorker(readOnPoll: number) {
+    const delays: number[] = [];
+    let polls = 0;
+    let text = 'Voicemail (12 s)';
+    const api: VoiceApi = {
+      ticket: async () => ({ id: 'T1', line: 'new ticket T1 (voice from +447700900001, 1 message)' }),
+      call: async (): Promise<CallView> => {
+        polls++;
+        if (polls === readOnPoll) {
+          const call = log.flatMap((l) => l.events).find((e) => e.kind === 'call' && e.call.transcript?.url);
+          const url = call?.kind === 'call' ? call.call.transcript!.url! : '';
+          text = await fetcherFor(url).transcript(url); // fails ("fetch failed") if the stub is already closed
+        }
+        return { text, attachments: 1, recordings: [{ stored: true, refused: null }] };
+      },
+    };
+    let clock = 0;
+    return { api, delays, sleep: async (ms: number) => void (delays.push(ms), (clock += ms)), now: () => clock, polls: () => polls };
+  }
+
+  it('keeps the stub up until the transcript text is on the message, polling with backoff, and says so with the ticket id', async () => {
+    const w = lateWorker(4);
+    const { code, lines } = await play('vonage-voice', { api: w.api, sleep: w.sleep, now: w.now });
+    expect(code).toBe(0);
+    expect(w.polls()).toBe(4);
+    expect(w.delays).toEqual([250, 500, 1000]);
+    expect(lines).toContain('new ticket T1 (voice from +447700900001, 1 message)');
+    expect(lines.some((l) => l.startsWith('audio: stored') && l.includes('jwt verified'))).toBe(true);
+    expect(lines).toContain('transcript: on the message (its text replaced the placeholder)');
+  });
+
+  it('gives up at the timeout and says the transcript did not land', async () => {
+    const w = lateWorker(99);
+    const { lines } = await play('vonage-voice', { api: w.api, sleep: w.sleep, now: w.now, watchTimeoutMs: 6000 });
+    expect(w.delays).toEqual([250, 500, 1000, 2000, 2000]);
+    expect(lines.some((l) => l.startsWith('transcript: not on the message yet'))).toBe(true);
+    expect(w.now()).toBeLessThanOrEqual(6000);
+  });
+
+  it('a server that refuses the stub: one look, the ticket id, why, and the restart command keeping PORT', async () => {
+    let polls = 0;
+    const api: VoiceApi = {
+      ticket: async () => ({ id: 'T2', line: 'new ticket T2 (voice from +447700900001, 1 message)' }),
+      call: async () => (polls++, { text: 'Voicemail (12 s)', attachments: 0, recordings: [{ stored: false, refused: 'foreign_host' }] }),
+    };
+    const { lines } = await play('vonage-voice', { api, sleep: async () => {} });
+    expect(polls).toBe(1);
+    expect(lines).toContain('new ticket T2 (voice from +447700900001, 1 message)');
+    expect(lines.some((l) => l.includes('refused it (foreign_host)'))).toBe(true);
+    const port = new URL(base).port;
+    expect(lines.find((l) => l.includes('npm start'))).toContain(`PORT=${port} TWILIO_API_BASE_URL=${stubUrl} TWILIO_ACCOUNT_SID=AC${'0'.repeat(32)} VONAGE_API_BASE_URL=${stubUrl} npm start`);
+  });
+});
+
+const fetcherFor = (url: string) =>
+  createVonageRecordingFetcher({ applicationId: LOCAL_VONAGE_APPLICATION_ID, privateKey: readFileSync(LOCAL_VONAGE_KEY_FILE, 'utf8'), apiBaseUrl: new URL(url).origin });
 
 describe('npm run simulate -- twilio-voice', () => {
   it('plays answer, recording, status and transcription, each accepted by the Twilio verifier', async () => {
@@ -127,7 +189,7 @@ describe('simulator command line', () => {
     const out: string[] = [];
     expect(await main(['--help'], { out: (l) => out.push(l), env: {} })).toBe(0);
     const help = out.join('\n');
-    for (const s of ['twilio-voice', 'vonage-voice', '--missed', '--stub-port', '--transcript', 'VONAGE_API_BASE_URL=http://localhost:4010']) expect(help).toContain(s);
+    for (const s of ['twilio-voice', 'vonage-voice', '--missed', '--stub-port', '--transcript', 'VONAGE_API_BASE_URL=http://localhost:4010', 'Twilio SMS replies']) expect(help).toContain(s);
   });
 
   it('the local Vonage key file gives the stub a public key to check JWTs with', () => {

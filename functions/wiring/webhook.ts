@@ -14,6 +14,8 @@ import type { Config } from '../config.ts';
 import { rulesPorts } from './rules.ts';
 import type { CoreDeps } from '../core/ports.ts';
 import { commonDeps, notWired, perContainer, type FunctionRuntime } from './common.ts';
+// Every message the webhook ingests gets signals: load the detectors at init, not on the first message.
+import '../core/signals/index.ts';
 import { voiceDeps } from './voice.ts';
 
 export interface WebhookClients {

@@ -424,3 +424,84 @@ describe('Twilio Voice: erasing the caller while the voicemail downloads', () =>
     expect(JSON.stringify(await stack.runtime.deps.store.getMessages(t!['id']))).not.toContain('order 42');
   });
 });
+
+describe('Twilio Voice: the voicemail transcript runs the content rules', () => {
+  const ADMIN_KEY = 'voice-rules-admin-key-0123456789';
+  let stack: TestStack;
+  let twilio: Awaited<ReturnType<typeof startTwilioStub>>;
+  beforeAll(async () => {
+    twilio = await startTwilioStub();
+    stack = await startTestStack({
+      TWILIO_API_BASE_URL: twilio.url,
+      AUTO_ACK_ENABLED: 'false',
+      RULES_CACHE_SECONDS: '1',
+      API_KEYS: JSON.stringify([
+        { key: API_KEY, scopes: ['tickets:read', 'tickets:write'], name: 'agent' },
+        { key: ADMIN_KEY, scopes: ['admin'], name: 'ops' },
+      ]),
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await stack?.stop();
+    await twilio?.close();
+  });
+
+  it('"call me back" in the transcript: tagged, priority high, one rule.applied, language en (message and ticket, listed by ?language=en); a repeated callback changes nothing', async () => {
+    const created = await api(
+      stack,
+      'POST',
+      '/v1/rules',
+      {
+        name: 'voicemail callback',
+        on: ['message.received'],
+        conditions: { all: [{ field: 'channel', op: 'is', value: 'voice' }, { field: 'text', op: 'contains', value: ['call me back'] }] },
+        actions: [
+          { type: 'addTags', value: ['callback-requested'] },
+          { type: 'setPriority', value: 'high' },
+        ],
+      },
+      { authorization: `Bearer ${ADMIN_KEY}` },
+    );
+    expect(created.status, created.text).toBe(201);
+    const ruleId = created.json.rule.id as string;
+    // Longer than RULES_CACHE_SECONDS plus one refresh: every container sees the rule.
+    await new Promise((r) => setTimeout(r, 2_100));
+
+    const from = uniquePhone();
+    const c = call(from, (r) => `${twilio.url}/2010-04-01/Accounts/${ACCOUNT}/Recordings/${r}`);
+    await play(stack, [c.answer(), c.status(), c.recording()]);
+    const [opened] = await eventually(async () => {
+      const ts = await ticketsOf(stack, from);
+      return ts.length === 1 && ts;
+    }, 20_000, 'the call ticket');
+    // At answer time the placeholder says nothing: no rule, no language.
+    expect(opened).toMatchObject({ priority: 'normal', tags: [] });
+    expect(opened!['language'] ?? 'und').toBe('und');
+
+    const transcription = c.transcription('Please call me back about my order');
+    await play(stack, [transcription]);
+    const id = opened!['id'] as string;
+    const detail = await eventually(async () => {
+      const d = await ticketDetail(stack, id);
+      return d.ticket?.priority === 'high' && d;
+    }, 20_000, 'the transcript triaged');
+    expect(detail.ticket).toMatchObject({ priority: 'high', language: 'en' });
+    expect(detail.ticket.tags).toContain('callback-requested');
+    expect(detail.messages[0]).toMatchObject({ text: 'Please call me back about my order', signals: { language: 'en' } });
+    const eventsOf = async () => (await api(stack, 'GET', `/v1/tickets/${id}/events?limit=200`)).json.events as Array<Record<string, any>>;
+    const applied = (await eventsOf()).filter((e) => e['type'] === 'rule.applied');
+    expect(applied).toHaveLength(1);
+    expect(applied[0]).toMatchObject({ actor: `rule:${ruleId}`, rules: [{ rule: ruleId }] });
+    const listed = (await api(stack, 'GET', '/v1/tickets?language=en&limit=100')).json.tickets as Array<Record<string, any>>;
+    expect(listed.map((t) => t['id'])).toContain(id);
+
+    // The same transcription callback again (Twilio retries): nothing changes.
+    const before = { ticket: (await ticketDetail(stack, id)).ticket, events: (await eventsOf()).length };
+    await play(stack, [transcription, transcription]);
+    const after = await ticketDetail(stack, id);
+    const pick = (t: Record<string, any>) => ({ version: t['version'], updatedAt: t['updatedAt'], priority: t['priority'], tags: t['tags'], language: t['language'] });
+    expect(pick(after.ticket)).toEqual(pick(before.ticket));
+    expect(after.ticket.tags.filter((t: string) => t === 'callback-requested')).toHaveLength(1);
+    expect((await eventsOf()).length).toBe(before.events);
+  });
+});

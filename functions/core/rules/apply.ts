@@ -109,9 +109,13 @@ export function applyRules(
   ctx: { readonly settings: Pick<CoreSettings, 'sla'>; readonly newId: () => string },
 ): RulesApplied {
   const evaluation = evaluateRules(triage.rules, subjectOf(msg, ticket, newTicket, triage.signals, ctx.settings), triage.memo);
+  return applyEvaluation(evaluation, ticket, msg.receivedAt, ctx);
+}
+
+/** An evaluation's outcome as event drafts, jobs and metrics on `ticket`, dated `at` (ingest; a voicemail's transcript, core/voice/triage.ts). */
+export function applyEvaluation(evaluation: Evaluation, ticket: Ticket, at: string, ctx: { readonly settings: Pick<CoreSettings, 'sla'>; readonly newId: () => string }): RulesApplied {
   const { fired, result } = evaluation;
   if (fired.length === 0) return { ticket, drafts: [], jobs: [], metrics: [], evaluation };
-  const at = msg.receivedAt;
   // ONE event per message, whatever the number of rules: the transaction's item count stays fixed.
   const drafts: EventDraft[] = [{ type: 'rule.applied', at, actor: `rule:${fired[0]!.rule}`, rules: summarizeFired(fired) }];
   let next: Ticket = ticket;

@@ -4,7 +4,6 @@ import { lostRace } from './retry.ts';
 import { METRIC, count } from '../metrics.ts';
 import { DuplicateError, type CoreDeps } from '../ports.ts';
 import { triageOf } from '../rules/apply.ts';
-import { detectSignals } from '../signals/index.ts';
 import { dedupeKeyOf, dimsOf, planIngest } from '../tickets.ts';
 import type { InboundMessage } from '../types.ts';
 
@@ -20,6 +19,8 @@ const MAX_INGEST_ATTEMPTS = 8;
 export async function ingestMessage(deps: CoreDeps, msg: InboundMessage): Promise<IngestResult> {
   const dedupeKey = dedupeKeyOf(msg);
   // Once per message, not per attempt: signals (language, sentiment, abuse) and the rules (cached, core/rules/cache.ts).
+  // Loaded lazily here (the worker ingests only parked messages); the webhook loads it at init (wiring/webhook.ts).
+  const { detectSignals } = await import('../signals/index.ts');
   const triage = triageOf(detectSignals({ text: msg.text, subject: msg.email?.subject }), deps.rules ? await deps.rules.active() : []);
   for (let attempt = 1; ; attempt++) {
     const ctx = await deps.store.getIngestContext(msg, dedupeKey);

@@ -22,7 +22,21 @@ export interface StoredTranscript extends CallTranscript {
   readonly at: string;
   /** Why the transcript file (`url`) will never be read (e.g. `too_large`), logged and kept. */
   readonly refused?: string;
+  /** Its words were triaged (signals, content rules: core/voice/triage.ts), in the write that stored the outcome. */
+  readonly triaged?: true;
 }
+
+/** Transcripts whose words have not been triaged yet. */
+export const untriaged = (v: VoiceInfo): StoredTranscript[] => v.transcripts.filter((t) => t.text.trim() && !t.triaged);
+
+/** What the rules last ran on: the triaged transcripts' words, else the placeholder the call was ingested with. */
+export function triagedText(v: VoiceInfo | undefined): string {
+  const said = (v?.transcripts ?? []).filter((t) => t.triaged && t.text.trim()).map((t) => t.text.trim());
+  return said.length ? said.join('\n\n') : textOf(emptyCall(v?.provider ?? 'twilio', v?.callId ?? '')).text;
+}
+
+/** Every transcript with words marked triaged (same revision: written in the same guarded write). */
+export const markTriaged = (v: VoiceInfo): VoiceInfo => ({ ...v, transcripts: v.transcripts.map((t) => (t.text.trim() && !t.triaged ? { ...t, triaged: true as const } : t)) });
 
 /** A transcript whose text the worker still has to fetch from its `url`. */
 export const transcriptPending = (t: StoredTranscript): boolean => !!t.url && !t.text.trim() && !t.refused;

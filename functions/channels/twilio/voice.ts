@@ -8,11 +8,11 @@ import { ClientError } from '../../core/errors.ts';
 import type { CallEvent, CallStatus } from '../../core/voice/types.ts';
 import { voiceGreeting } from '../../core/voice/greeting.ts';
 import type { HttpRequest, HttpResponse } from '../../http.ts';
-import { signedUrl, zodDetails } from '../shared/http.ts';
-import { ProviderNotConfigured, type ChannelModule, type ReceiveResult, type SyncContext } from '../types.ts';
+import { zodDetails } from '../shared/http.ts';
+import type { ChannelModule, ReceiveResult, SyncContext } from '../types.ts';
+import { verifiedTwilioForm } from './form.ts';
 import { AnswerSchema, RecordingSchema, StatusSchema, TranscriptionSchema } from './voice-schema.ts';
 import { afterDialTwiml, answerTwiml, EMPTY_TWIML, HANGUP_TWIML, voiceUrls } from './voice-twiml.ts';
-import { verifyTwilioRequest } from './verify.ts';
 
 const twiml = (body: string): HttpResponse => ({ statusCode: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body });
 
@@ -26,24 +26,7 @@ function routeOf(path: string): Route {
 
 /** The verified form fields (repeated keys keep their first value), the URL's query as a fallback. */
 function verifiedFields(req: HttpRequest, ctx: SyncContext): Record<string, string> {
-  const token = ctx.config.secrets.TWILIO_AUTH_TOKEN;
-  if (!token) throw new ProviderNotConfigured('twilio', 'TWILIO_AUTH_TOKEN is not set');
-  const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (contentType !== 'application/x-www-form-urlencoded') {
-    throw new ClientError(415, 'unsupported_media_type', 'Twilio webhooks must be application/x-www-form-urlencoded.');
-  }
-  const rawBody = req.body.toString('utf8');
-  const fields = [...new URLSearchParams(rawBody)];
-  const verdict = verifyTwilioRequest({ authToken: token, signature: req.headers['x-twilio-signature'], url: signedUrl(ctx.config.publicBaseUrl, req), params: fields, rawBody });
-  if (!verdict.ok) {
-    throw new ClientError(
-      403,
-      verdict.reason,
-      verdict.reason === 'missing_signature'
-        ? 'The X-Twilio-Signature header is missing.'
-        : 'The X-Twilio-Signature does not match this request. Check TWILIO_AUTH_TOKEN and PUBLIC_BASE_URL.',
-    );
-  }
+  const fields = verifiedTwilioForm(req, ctx);
   const record: Record<string, string> = {};
   // The recording callback omits the call's numbers: our callback URL (signed with it) carries them.
   for (const [k, v] of req.query) if ((k === 'From' || k === 'To') && !(k in record)) record[k] = v;

@@ -63,7 +63,7 @@ function jobSummary(record: SQSRecord): Record<string, string> {
 /** Run one record; true when it is done (succeeded, or dead-lettered for good), false to retry it. */
 export async function processRecord(deps: CoreDeps, config: Config, record: SQSRecord): Promise<boolean> {
   try {
-    await runJob(deps, parseJob(record));
+    await runJob(deps, parseJob(record), { id: record.messageId });
     return true;
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);

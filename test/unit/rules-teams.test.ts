@@ -101,6 +101,21 @@ describe('assignRoundRobin', () => {
     expect(live.enqueued).toEqual([{ job, delaySeconds: 240 }]);
   });
 
+  it('a redelivery of the same job (same queue message id) resumes its own claim at once; a duplicate job waits', async () => {
+    // The first attempt claimed the ticket, then failed (e.g. a timeout) before taking its turn.
+    const claimedByUs = ticket({ version: 4, rrClaim: { run: 'msg-1', at: '2026-03-02T09:59:00.000Z' } });
+    const s = deps(claimedByUs);
+    await assignRoundRobin(s.d, job, 'msg-1');
+    expect(s.ticket()).toMatchObject({ assignee: 'ana', assignedBy: 'rule:R1' });
+    expect(s.ticket().rrClaim).toBeUndefined();
+    expect(s.enqueued).toEqual([]);
+    // Another delivery (a duplicate job) finds that live claim and comes back when it ends.
+    const dup = deps(claimedByUs);
+    await assignRoundRobin(dup.d, job, 'msg-2');
+    expect(dup.turns()).toBe(0);
+    expect(dup.enqueued).toEqual([{ job, delaySeconds: 240 }]);
+  });
+
   it('a person who assigns it between the turn and the write wins; the claim is released', async () => {
     const s = deps(ticket(), { beforeWrite: (n) => (n === 2 ? { ...s.ticket(), assignee: 'jo', assignedBy: 'agent:jo', version: s.ticket().version + 1 } : undefined) });
     await assignRoundRobin(s.d, job);

@@ -74,15 +74,21 @@ const eligible = (t: Ticket, team: string): boolean => t.assignee === undefined 
  * live claim comes back when the lease ends (by then the ticket is assigned, or that run died and
  * this one takes over). A run dying between its turn and its write burns that turn (README).
  */
-export async function assignRoundRobin(deps: CoreDeps, job: Extract<Job, { kind: 'assign' }>): Promise<void> {
+export async function assignRoundRobin(deps: CoreDeps, job: Extract<Job, { kind: 'assign' }>, deliveryId?: string): Promise<void> {
   const { store } = rulesOf(deps);
   const actor: Actor = `rule:${job.rule}`;
-  const run = deps.ids.newId();
+  // The queue message's id: the same on a redelivery of this job (so a run that failed after claiming
+  // resumes its own claim instead of waiting out the lease), different for a duplicate job.
+  const run = deliveryId ?? deps.ids.newId();
   let claimed: Ticket | undefined;
   for (let attempt = 1; !claimed; attempt++) {
     const t = await deps.store.getTicket(job.ticketId);
     // Someone (a person, or a later rule) assigned it meanwhile, or it moved to another team: nothing to do.
     if (!t || !eligible(t, job.team)) return;
+    if (t.rrClaim?.run === run) {
+      claimed = t; // our own claim, from an attempt of this delivery that failed after writing it
+      break;
+    }
     const now = deps.clock.now();
     const left = t.rrClaim ? Date.parse(t.rrClaim.at) + RR_CLAIM_LEASE_MS - now.getTime() : 0;
     if (left > 0) {

@@ -16,14 +16,15 @@ import { addRuleNote, assignRoundRobin } from './teams.ts';
 import { applyCallEvent, downloadRecording, downloadTranscript, settleVoiceCall } from './voice.ts';
 
 
-export async function runJob(deps: CoreDeps, job: Job): Promise<void> {
-  await runOne(deps, job);
+/** `delivery.id`: the queue message's id, stable across redeliveries of one job (not of its duplicates). */
+export async function runJob(deps: CoreDeps, job: Job, delivery?: { readonly id: string }): Promise<void> {
+  await runOne(deps, job, delivery?.id);
   // An ingest's follow-ups reached the queue: clear them from its dedupe record (idempotent; the
   // record may have expired).
   if ((job.kind === 'ack' || job.kind === 'sla-check') && job.origin) await deps.store.markFollowUpsEnqueued(job.origin).catch(() => undefined);
 }
 
-async function runOne(deps: CoreDeps, job: Job): Promise<void> {
+async function runOne(deps: CoreDeps, job: Job, deliveryId: string | undefined): Promise<void> {
   switch (job.kind) {
     case 'ingest':
       await ingestMessage(deps, job.message);
@@ -47,7 +48,7 @@ async function runOne(deps: CoreDeps, job: Job): Promise<void> {
       await runFollowUp(deps, job);
       return;
     case 'assign':
-      await assignRoundRobin(deps, job);
+      await assignRoundRobin(deps, job, deliveryId);
       return;
     case 'rule-note':
       await addRuleNote(deps, job);

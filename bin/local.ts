@@ -135,6 +135,7 @@ async function main(): Promise<void> {
   const apiKey = process.env['API_KEYS'] ? '(from API_KEYS)' : LOCAL_DEFAULTS.API_KEY;
   console.log(`ready: ${stack.url} in ${secs(Date.now() - t0)} (public URL ${stack.runtime.config.publicBaseUrl})`);
   console.log(`  webhooks  ${stack.url}/webhooks/<twilio|meta|telegram|x|vonage|messagebird|sendgrid|mailgun|postmark|ses>`);
+  console.log(`  voice     ${stack.url}/webhooks/twilio/voice (+ /status)   ${stack.url}/webhooks/vonage/voice/answer (+ /event)`);
   console.log(`  API       ${stack.url}/v1/tickets  (dev API key ${apiKey})   health ${stack.url}/health`);
   console.log(`  console   ${stack.url}/console  (enter the API key there)   OpenAPI ${stack.url}/openapi.json`);
   console.log(`  engines   DynamoDB Local ${stack.endpoints.dynamo}, fauxqs ${stack.endpoints.sqs}; data ${dataDir ?? 'in memory'}`);

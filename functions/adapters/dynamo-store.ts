@@ -143,6 +143,23 @@ const pmsgItem = (provider: string, m: Message): Item => ({
 const permanentIfInvalid = (e: unknown): unknown =>
   (e as { name?: string }).name === 'ValidationException' ? new PermanentError('store_rejected_item', `DynamoDB refused the write: ${(e as Error).message}`.slice(0, 500)) : e;
 
+/**
+ * What a failed TransactWriteItems means for the caller: an item DynamoDB can never accept →
+ * PermanentError; a failed condition on item `duplicateIndex` → DuplicateError; any other failed
+ * condition or a conflict → ConflictError (re-read and retry); anything else as it came.
+ */
+export function transactionError(e: unknown, duplicateIndex?: number): unknown {
+  if (e instanceof TransactionCanceledException) {
+    const reasons = e.CancellationReasons ?? [];
+    const invalid = reasons.find((r) => r.Code === 'ValidationError');
+    if (invalid) return new PermanentError('store_rejected_item', `DynamoDB refused the write: ${invalid.Message ?? 'validation error'}`.slice(0, 500));
+    if (duplicateIndex !== undefined && reasons[duplicateIndex]?.Code === 'ConditionalCheckFailed') return new DuplicateError();
+    if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) return new ConflictError('transaction lost a race');
+  }
+  if ((e as { name?: string }).name === 'TransactionConflictException') return new ConflictError('transaction conflict');
+  return permanentIfInvalid(e);
+}
+
 /** A list filter as a FilterExpression (the same as core/ticket-query.ts `matches`); adds its names and values. */
 function filterExpression(f: TicketFilter, names: Record<string, string>, values: Item): string | undefined {
   const parts: string[] = [];
@@ -359,17 +376,7 @@ export class DynamoTicketStore implements TicketStore {
     try {
       await this.#doc.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (e) {
-      if (e instanceof TransactionCanceledException) {
-        const reasons = e.CancellationReasons ?? [];
-        const invalid = reasons.find((r) => r.Code === 'ValidationError');
-        if (invalid) throw new PermanentError('store_rejected_item', `DynamoDB refused the write: ${invalid.Message ?? 'validation error'}`.slice(0, 500));
-        if (duplicateIndex !== undefined && reasons[duplicateIndex]?.Code === 'ConditionalCheckFailed') throw new DuplicateError();
-        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) {
-          throw new ConflictError('transaction lost a race');
-        }
-      }
-      if ((e as { name?: string }).name === 'TransactionConflictException') throw new ConflictError('transaction conflict');
-      throw permanentIfInvalid(e);
+      throw transactionError(e, duplicateIndex);
     }
   }
 

@@ -3,16 +3,15 @@
  * item the ingest wrote), its state on `message.voice`; every write is guarded by that state's
  * revision (and the ticket's version when the ticket changes too).
  */
-import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '../core/errors.ts';
 import { shardOf } from '../core/listing.ts';
-import { PermanentError, type StatsWrite } from '../core/ports.ts';
+import type { StatsWrite } from '../core/ports.ts';
 import { partitions } from '../core/ticket-query.ts';
 import type { Message, Ticket } from '../core/types.ts';
 import type { StoredCall, VoiceProvider, VoiceStore } from '../core/voice/ports.ts';
 import { TABLE } from '../spec.ts';
-import { eventItem, keys, ticketItem } from './dynamo-store.ts';
+import { eventItem, keys, ticketItem, transactionError } from './dynamo-store.ts';
 
 type Item = Record<string, unknown>;
 type TxItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -88,14 +87,7 @@ export class DynamoVoiceStore implements VoiceStore {
     try {
       await this.#doc.send(new TransactWriteCommand({ TransactItems: items }));
     } catch (e) {
-      if (e instanceof TransactionCanceledException) {
-        const reasons = e.CancellationReasons ?? [];
-        const invalid = reasons.find((r) => r.Code === 'ValidationError');
-        if (invalid) throw new PermanentError('store_rejected_item', `DynamoDB refused the write: ${invalid.Message ?? 'validation error'}`.slice(0, 500));
-        if (reasons.some((r) => r.Code === 'ConditionalCheckFailed' || r.Code === 'TransactionConflict')) throw new ConflictError('call write lost a race');
-      }
-      if ((e as { name?: string }).name === 'TransactionConflictException') throw new ConflictError('transaction conflict');
-      throw e;
+      throw transactionError(e);
     }
   }
 

@@ -5,7 +5,10 @@
  *   node bench/bundles.ts            # the figures, as a table and JSON
  *   node bench/bundles.ts --top      # plus the largest inputs of each bundle
  *
- * Size: the minified index.mjs (the source map, when there is one, is reported apart).
+ * Size: the minified output. With code splitting (lib/bundling.ts) a function is index.mjs plus
+ * chunks/: `initKb` is what `import('index.mjs')` parses (the entry and every chunk it imports
+ * statically), `kb` is every .mjs file of the asset (what is deployed; lazily imported chunks are
+ * parsed only when first used). The source map, when there is one, is reported apart.
  * Init: wall time of `await import(bundle)` in a fresh `node` process with a fake environment
  * (STAGE=local, queue URLs, region) and the functions' NODE_OPTIONS; median of 7 processes.
  * Bundles with the SDK external are written inside the project so `@aws-sdk/*` resolves from
@@ -31,8 +34,8 @@
  * modules 51 ms; html-to-text 18 ms; an empty module 5 ms.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
@@ -48,17 +51,25 @@ export type BundledFunction = LambdaName | keyof typeof WEBHOOKS_OUT_ENTRIES;
 
 export interface BundleFigures {
   readonly fn: BundledFunction;
-  /** Minified index.mjs, bytes and KB (1000 bytes, as esbuild and the targets count). */
+  /** Every .mjs file of the asset, bytes and KB (1000 bytes, as esbuild and the targets count). */
   readonly bytes: number;
   readonly kb: number;
+  /** What module init parses: index.mjs and the chunks it imports statically. */
+  readonly initBytes: number;
+  readonly initKb: number;
+  /** Output files (index.mjs + chunks). */
+  readonly files: number;
   readonly sourceMapBytes?: number;
   /** Median import time (wall clock) over `runs` fresh processes, ms. */
   readonly initMs: number;
   readonly initRunsMs: readonly number[];
   /** Median CPU time (user + system) of the same imports, ms: steadier than wall time on a busy machine. */
   readonly initCpuMs: number;
-  /** Largest inputs (package or first-party file) by bytes in the output. */
+  /** Median ms the first request of each kind spends loading its lazy chunks after init (FIRST_USE). */
+  readonly firstUseMs: Readonly<Record<string, number>>;
+  /** Largest inputs (package or first-party file) by bytes in what init parses, and in the lazy chunks. */
   readonly top: ReadonlyArray<{ readonly input: string; readonly bytes: number }>;
+  readonly topLazy: ReadonlyArray<{ readonly input: string; readonly bytes: number }>;
 }
 
 export interface MeasureOptions {
@@ -91,21 +102,72 @@ const owner = (input: string): string => {
   return m ? m[1]! : input;
 };
 
-function topInputs(meta: Metafile, n = 12): Array<{ input: string; bytes: number }> {
+/** The output files `import(entry)` evaluates: the entry and its static imports, transitively. */
+export function initClosure(meta: Metafile, entry: string): Set<string> {
+  const seen = new Set<string>();
+  const todo = [entry];
+  while (todo.length) {
+    const k = todo.pop()!;
+    if (seen.has(k) || !meta.outputs[k]) continue;
+    seen.add(k);
+    for (const i of meta.outputs[k].imports) if (i.kind === 'import-statement' && !i.external) todo.push(i.path);
+  }
+  return seen;
+}
+
+function topInputs(meta: Metafile, keep: (output: string) => boolean, n = 12): Array<{ input: string; bytes: number }> {
   const by = new Map<string, number>();
-  for (const out of Object.values(meta.outputs)) {
+  for (const [name, out] of Object.entries(meta.outputs)) {
+    if (!keep(name)) continue;
     for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) by.set(owner(input), (by.get(owner(input)) ?? 0) + bytesInOutput);
   }
   return [...by].map(([input, bytes]) => ({ input, bytes })).sort((a, b) => b.bytes - a.bytes).slice(0, n);
 }
 
-async function initTimeMs(file: string, nodeOptions: string): Promise<{ wall: number; cpu: number }> {
-  const script = `const c=process.cpuUsage(),t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});const w=performance.now()-t,u=process.cpuUsage(c);process.stdout.write(JSON.stringify({wall:w,cpu:(u.user+u.system)/1000}));`;
+/**
+ * What the first request of a common kind parses on top of init: the lazy chunks split at these
+ * modules (matched against esbuild's `entryPoint` of each chunk), and what they import in turn.
+ * Cold start for such a request = init + this (+ the request's own work).
+ */
+const FIRST_USE: Partial<Record<BundledFunction, Readonly<Record<string, readonly string[]>>>> = {
+  webhook: {
+    'Twilio SMS': ['functions/channels/twilio/index.ts', 'functions/core/signals/index.ts'],
+    'SendGrid email (multipart + MIME)': ['functions/channels/sendgrid/index.ts', 'busboy', 'postal-mime', 'functions/core/signals/index.ts'],
+    'X CRC handshake': ['functions/channels/x/index.ts'],
+  },
+  api: { 'console page': ['functions/api/console/served.ts'], 'OpenAPI document': ['functions/api/openapi.ts'] },
+  worker: { 'email reply (SES)': ['mail-composer', '@aws-sdk/client-sesv2'] },
+};
+
+/** The lazy chunks a first request of each kind imports (absolute paths), for the init runs. */
+function firstUseChunks(meta: Metafile, fn: BundledFunction): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [label, parts] of Object.entries(FIRST_USE[fn] ?? {})) {
+    out[label] = parts.map((part) => {
+      const hit = Object.entries(meta.outputs).find(([, o]) => o.entryPoint?.includes(part));
+      if (!hit) throw new Error(`${fn}: no lazy chunk is split at ${part} (update FIRST_USE in bench/bundles.ts)`);
+      return resolve(root, hit[0]);
+    });
+  }
+  return out;
+}
+
+async function initTimeMs(file: string, nodeOptions: string, firstUse: Record<string, string[]> = {}): Promise<{ wall: number; cpu: number; firstUse: Record<string, number> }> {
+  // Each first-use set is timed in a process of its own after init (chunks are cached once loaded).
+  const base = await initRun(file, nodeOptions, []);
+  const extra: Record<string, number> = {};
+  for (const [label, chunks] of Object.entries(firstUse)) extra[label] = (await initRun(file, nodeOptions, chunks)).then;
+  return { wall: base.wall, cpu: base.cpu, firstUse: extra };
+}
+
+async function initRun(file: string, nodeOptions: string, then: readonly string[]): Promise<{ wall: number; cpu: number; then: number }> {
+  const more = then.map((c) => `await import(${JSON.stringify(pathToFileURL(c).href)});`).join('');
+  const script = `const c=process.cpuUsage(),t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});const w=performance.now()-t,u=process.cpuUsage(c);const t2=performance.now();${more}const th=performance.now()-t2;process.stdout.write(JSON.stringify({wall:w,cpu:(u.user+u.system)/1000,then:th}));`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
     env: { PATH: process.env['PATH'] ?? '', ...FAKE_ENV, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
     cwd: dirname(file),
   });
-  return JSON.parse(stdout) as { wall: number; cpu: number };
+  return JSON.parse(stdout) as { wall: number; cpu: number; then: number };
 }
 
 /** Build each function as CDK does and measure it. Runs the init processes one at a time (no contention). */
@@ -117,25 +179,39 @@ export async function measureBundles(opts: MeasureOptions = {}): Promise<BundleF
   const out: BundleFigures[] = [];
   for (const fn of opts.functions ?? (Object.keys(ENTRIES) as BundledFunction[])) {
     const outfile = join(outDir, fn, 'index.mjs');
+    rmSync(dirname(outfile), { recursive: true, force: true }); // no stale chunks from an earlier build
     mkdirSync(dirname(outfile), { recursive: true });
     const r = await build({ ...esbuildOptions(join(root, 'functions', ENTRIES[fn]), outfile, opts.overrides), metafile: true, absWorkingDir: root });
-    const bytes = statSync(outfile).size;
+    const code = Object.keys(r.metafile.outputs).filter((o) => o.endsWith('.mjs'));
+    const entry = code.find((o) => resolve(root, o) === outfile)!;
+    const atInit = initClosure(r.metafile, entry);
+    const sizeOf = (os: Iterable<string>) => [...os].reduce((a, o) => a + statSync(resolve(root, o)).size, 0);
+    const bytes = sizeOf(code);
+    const initBytes = sizeOf(atInit);
     const initRunsMs: number[] = [];
     const cpuRunsMs: number[] = [];
+    const firstUseRuns: Record<string, number[]> = {};
+    const chunks = firstUseChunks(r.metafile, fn);
     for (let i = 0; i < runs; i++) {
-      const t = await initTimeMs(outfile, nodeOptions);
+      const t = await initTimeMs(outfile, nodeOptions, chunks);
       initRunsMs.push(t.wall);
       cpuRunsMs.push(t.cpu);
+      for (const [label, ms] of Object.entries(t.firstUse)) (firstUseRuns[label] ??= []).push(ms);
     }
     out.push({
       fn,
       bytes,
       kb: Math.round(bytes / 100) / 10,
+      initBytes,
+      initKb: Math.round(initBytes / 100) / 10,
+      files: code.length,
       ...(choices.sourceMap ? { sourceMapBytes: statSync(`${outfile}.map`).size } : {}),
       initMs: Math.round(median(initRunsMs) * 10) / 10,
       initRunsMs: initRunsMs.map((x) => Math.round(x * 10) / 10),
       initCpuMs: Math.round(median(cpuRunsMs) * 10) / 10,
-      top: topInputs(r.metafile),
+      firstUseMs: Object.fromEntries(Object.entries(firstUseRuns).map(([label, xs]) => [label, Math.round(median(xs) * 10) / 10])),
+      top: topInputs(r.metafile, (o) => atInit.has(o)),
+      topLazy: topInputs(r.metafile, (o) => o.endsWith('.mjs') && !atInit.has(o)),
     });
   }
   return out;
@@ -143,10 +219,14 @@ export async function measureBundles(opts: MeasureOptions = {}): Promise<BundleF
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const figures = await measureBundles();
-  console.log('function  size (KB)  init median (ms)  init CPU median (ms)  runs (ms)');
-  for (const f of figures) console.log(`${f.fn.padEnd(10)} ${String(f.kb).padStart(9)}  ${String(f.initMs).padStart(16)}  ${String(f.initCpuMs).padStart(20)}  ${f.initRunsMs.join(' ')}`);
-  if (process.argv.includes('--top')) {
-    for (const f of figures) console.log(`\n${f.fn}:\n${f.top.map((t) => `  ${(t.bytes / 1000).toFixed(1).padStart(8)} KB  ${t.input}`).join('\n')}`);
+  console.log('function  parsed at init (KB)  all files (KB)  files  init median (ms)  init CPU median (ms)  runs (ms)');
+  for (const f of figures) {
+    console.log(`${f.fn.padEnd(10)} ${String(f.initKb).padStart(18)}  ${String(f.kb).padStart(14)}  ${String(f.files).padStart(5)}  ${String(f.initMs).padStart(15)}  ${String(f.initCpuMs).padStart(20)}  ${f.initRunsMs.join(' ')}`);
   }
-  console.log(JSON.stringify(figures.map(({ top: _top, ...f }) => f)));
+  for (const f of figures) for (const [label, ms] of Object.entries(f.firstUseMs)) console.log(`  ${f.fn}: first ${label} loads its chunks in ${ms} ms more`);
+  if (process.argv.includes('--top')) {
+    const list = (xs: BundleFigures['top']) => xs.map((t) => `  ${(t.bytes / 1000).toFixed(1).padStart(8)} KB  ${t.input}`).join('\n');
+    for (const f of figures) console.log(`\n${f.fn}, parsed at init:\n${list(f.top)}\n${f.fn}, lazy chunks:\n${list(f.topLazy)}`);
+  }
+  console.log(JSON.stringify(figures.map(({ top: _top, topLazy: _lazy, ...f }) => f)));
 }

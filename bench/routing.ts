@@ -135,7 +135,7 @@ const owner = (input: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input
 async function bundle(name: Name): Promise<{ file: string; bytes: number; inputs: Record<string, number> }> {
   mkdirSync(join(outDir, name), { recursive: true });
   const file = join(outDir, name, 'index.mjs');
-  const opts = esbuildOptions('unused', file);
+  const opts = esbuildOptions('unused', file, { splitting: false }); // stdin has no entry name to split by
   const { entryPoints: _e, ...rest } = opts;
   const r = await build({ ...rest, stdin: { contents: ENTRIES[name], resolveDir: root, loader: 'ts', sourcefile: `${name}.ts` }, metafile: true, absWorkingDir: root });
   const inputs: Record<string, number> = {};

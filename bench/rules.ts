@@ -6,6 +6,10 @@
  */
 import { compileRules, evaluateRules, newMemo, type RuleSubject } from '../functions/core/rules/evaluate.ts';
 import { patternWeight, RuleInputSchema, RULE_LIMITS, type Rule } from '../functions/core/rules/schema.ts';
+import { loadRe2 } from '../functions/core/rules/text.ts';
+
+// Functions load RE2 only when a rule holds a pattern; this bench compiles patterns from the start.
+await loadRe2();
 
 const stored = (input: unknown, i: number): Rule => ({ ...RuleInputSchema.parse(input), id: `R${i}`, position: i, version: 1, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' });
 const subject = (text: string): RuleSubject => ({

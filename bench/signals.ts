@@ -212,7 +212,7 @@ async function bundle(name: string, entry: string, nodePaths?: readonly string[]
   const src = join(outDir, `${slug}.entry.mjs`);
   writeFileSync(src, entry);
   const outfile = join(outDir, `${slug}.mjs`);
-  await build({ ...esbuildOptions(src, outfile), ...(nodePaths ? { nodePaths: [...nodePaths] } : {}) });
+  await build({ ...esbuildOptions(src, outfile, { splitting: false }), ...(nodePaths ? { nodePaths: [...nodePaths] } : {}) });
   const times: number[] = [];
   for (let i = 0; i < INIT_RUNS; i++) {
     const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(outfile).href)}); console.log(performance.now() - t);`;
@@ -304,7 +304,7 @@ for (const fn of ['webhook', 'api', 'worker'] as const) {
   for (const placeholder of [false, true]) {
     const outfile = join(outDir, `${fn}-${placeholder ? 'placeholder' : 'signals'}.mjs`);
     await build({
-      ...esbuildOptions(join(root, 'functions', LAMBDA_ENTRIES[fn]), outfile),
+      ...esbuildOptions(join(root, 'functions', LAMBDA_ENTRIES[fn]), outfile, { splitting: false }),
       plugins: placeholder
         ? [
             {

@@ -1,12 +1,12 @@
 /**
- * How the Lambdas are bundled: the one place both CDK (lib/functions.ts, through NodejsFunction) and
- * bench/bundles.ts (through esbuild's API, with the same flags NodejsFunction passes) read, so the
- * figures the bench reports are those of the bundles `cdk synth` produces. No aws-cdk-lib import
+ * How the Lambdas are bundled: the one place both CDK (lib/lambda-code.ts, esbuild's API inside the
+ * asset's local bundling) and bench/bundles.ts read, so the figures the bench reports are those of
+ * the bundles `cdk synth` produces. No aws-cdk-lib import
  * here: the bench loads this file without CDK.
  */
+import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
-import type { BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { LambdaName } from './settings.ts';
 
 /** Each function's entry, relative to functions/. */
@@ -36,6 +36,11 @@ export const WEBHOOKS_OUT_ENTRIES = {
  *   message and our ids.
  * - keepNames off: +5 % size and ~4 ms init for readable function names only.
  * - mainFields module,main: prefer ESM builds so tree-shaking works across dependencies.
+ * - splitting: ESM code splitting. What a function reaches only through `await import()` (the provider
+ *   it was not called for, MIME and HTML parsing, RE2, the S3 client, the console's assets, the
+ *   senders) is written to its own file under chunks/ and parsed on first use, not at init. Every
+ *   output is .mjs so Lambda's Node loads each as ESM. NodejsFunction can only write one file, so CDK
+ *   builds the asset through lib/lambda-code.ts with exactly these options.
  * - the SDK's default credential chain is replaced by env + container credentials
  *   (functions/adapters/lambda-credentials.ts): Lambda always sets the role's credentials in the
  *   environment; the SSO/ini/process/web-identity/STS providers were -111 KB per function
@@ -49,6 +54,7 @@ export const BUNDLING = {
   keepNames: false,
   externalModules: [] as string[],
   mainFields: ['module', 'main'],
+  splitting: true as boolean,
   alias: { '@aws-sdk/credential-provider-node': fileURLToPath(new URL('../functions/adapters/lambda-credentials.ts', import.meta.url)) } as Record<string, string>,
   // Some dependencies are CommonJS and call require(); give ESM bundles one.
   banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
@@ -57,34 +63,19 @@ export const BUNDLING = {
 /** Extra environment for every function (only what the bundling choices above need). */
 export const BUNDLE_ENVIRONMENT: Readonly<Record<string, string>> = BUNDLING.sourceMap ? { NODE_OPTIONS: '--enable-source-maps' } : {};
 
-/** The NodejsFunction `bundling` props. */
-export function cdkBundling(): BundlingOptions {
-  return {
-    format: BUNDLING.format as OutputFormat,
-    target: BUNDLING.target,
-    minify: BUNDLING.minify,
-    sourceMap: BUNDLING.sourceMap,
-    keepNames: BUNDLING.keepNames,
-    externalModules: [...BUNDLING.externalModules],
-    mainFields: [...BUNDLING.mainFields],
-    banner: BUNDLING.banner,
-    // CDK turns { '--alias': ['a=b'] } into `--alias:a=b`.
-    esbuildArgs: { '--alias': Object.entries(BUNDLING.alias).map(([from, to]) => `${from}=${to}`) },
-  };
-}
-
 /**
- * The same build through esbuild's API: exactly the flags NodejsFunction passes for cdkBundling()
- * (aws-cdk-lib/aws-lambda-nodejs Bundling.buildEsbuildArgs: --bundle --target --platform=node
- * --format --outfile --minify [--sourcemap] --external:… [--keep-names] --banner:js --main-fields
- * --alias:…).
+ * The esbuild options for one function: what CDK builds (lib/lambda-code.ts) and what the bench
+ * measures. `outfile` names the entry file (index.mjs); with splitting on, its folder is the output
+ * folder and the chunks go to chunks/ beside it.
  * `overrides` lets the bench try alternatives without touching what CDK builds.
  */
 export function esbuildOptions(entryPoint: string, outfile: string, overrides: Partial<typeof BUNDLING> = {}): BuildOptions {
   const b = { ...BUNDLING, ...overrides };
   return {
     entryPoints: [entryPoint],
-    outfile,
+    ...(b.splitting
+      ? { outdir: dirname(outfile), entryNames: basename(outfile).replace(/\.m?js$/, ''), chunkNames: 'chunks/[name]-[hash]', splitting: true, outExtension: { '.js': '.mjs' } }
+      : { outfile }),
     bundle: true,
     platform: 'node',
     target: b.target,

@@ -2,14 +2,13 @@ import { Annotations, Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
 import { ATTACHMENTS, QUEUES, TABLE, WORKER_BATCH_SIZE, WORKER_TIMEOUT_SECONDS } from '../functions/spec.ts';
-import { BUNDLE_ENVIRONMENT, cdkBundling, LAMBDA_ENTRIES } from './bundling.ts';
+import { BUNDLE_ENVIRONMENT, LAMBDA_ENTRIES } from './bundling.ts';
+import { BUNDLED_HANDLER, bundledCode } from './lambda-code.ts';
 import type { LambdaName } from './settings.ts';
 import { SES_INBOUND_PREFIX, type AttachmentStorage } from './storage.ts';
 import type { DataStore } from './data.ts';
@@ -67,13 +66,12 @@ export const TABLE_ACCESS: Readonly<Record<LambdaName, { readonly table: readonl
   worker: { table: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexQueries: [] },
 };
 
-const entry = (path: string) => fileURLToPath(new URL(`../functions/${path}`, import.meta.url));
 
 /** The webhook, api and worker Lambdas with least-privilege grants and the provider secret. */
 export class Functions extends Construct {
-  readonly webhook: nodejs.NodejsFunction;
-  readonly api: nodejs.NodejsFunction;
-  readonly worker: nodejs.NodejsFunction;
+  readonly webhook: lambda.Function;
+  readonly api: lambda.Function;
+  readonly worker: lambda.Function;
   readonly secret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
@@ -113,9 +111,9 @@ export class Functions extends Construct {
     const make = (name: string, key: LambdaName, timeout: Duration, memorySize: number) => {
       const reserved = props.reservedConcurrency?.[key];
       const logGroup = new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
-      const fn = new nodejs.NodejsFunction(this, name, {
-        entry: entry(LAMBDA_ENTRIES[key]),
-        handler: 'handler',
+      const fn = new lambda.Function(this, name, {
+        code: bundledCode(LAMBDA_ENTRIES[key]),
+        handler: BUNDLED_HANDLER,
         runtime: lambda.Runtime.NODEJS_24_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize,
@@ -124,8 +122,6 @@ export class Functions extends Construct {
         ...(reserved !== undefined ? { reservedConcurrentExecutions: reserved } : {}),
         logGroup,
         loggingFormat: lambda.LoggingFormat.JSON,
-        // The same options bench/bundles.ts measures (lib/bundling.ts).
-        bundling: cdkBundling(),
       });
       this.secret.grantRead(fn);
       return fn;
@@ -137,7 +133,7 @@ export class Functions extends Construct {
 
     // Least privilege: each function gets only what its code path uses.
     const table = data.table;
-    const fns: Record<LambdaName, nodejs.NodejsFunction> = { webhook: this.webhook, api: this.api, worker: this.worker };
+    const fns: Record<LambdaName, lambda.Function> = { webhook: this.webhook, api: this.api, worker: this.worker };
     for (const [key, access] of Object.entries(TABLE_ACCESS) as Array<[LambdaName, (typeof TABLE_ACCESS)[LambdaName]]>) {
       // Not table.grant(): for a table with indexes it adds every action on `<table>/index/*` too.
       iam.Grant.addToPrincipal({ grantee: fns[key], actions: access.table.map((a) => `dynamodb:${a}`), resourceArns: [table.tableArn] });

@@ -5,16 +5,15 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { fileURLToPath } from 'node:url';
 import { DLQ_RETENTION_DAYS, QUEUES } from '../functions/spec.ts';
 import { STREAM_FILTER_PATTERN } from '../functions/webhooks-out/dispatcher.ts';
-import { BUNDLE_ENVIRONMENT, WEBHOOKS_OUT_ENTRIES, cdkBundling } from './bundling.ts';
+import { BUNDLE_ENVIRONMENT, WEBHOOKS_OUT_ENTRIES } from './bundling.ts';
+import { BUNDLED_HANDLER, bundledCode } from './lambda-code.ts';
 import type { QueuePair } from './queues.ts';
 
 export interface WebhooksOutProps {
@@ -35,7 +34,6 @@ export const DELIVERY_TIMEOUT_SECONDS = 20;
 /** The oldest queued delivery (or the stream's oldest undispatched event) older than this raises an alarm. */
 export const UNDELIVERED_AGE_ALARM_SECONDS = 900;
 
-const entry = (path: string) => fileURLToPath(new URL(`../functions/${path}`, import.meta.url));
 
 /**
  * Outbound webhooks (issue 13): the table's stream -> dispatcher (filtered to new events and
@@ -47,8 +45,8 @@ export class WebhooksOut extends Construct {
   readonly queue: sqs.Queue;
   readonly dlq: sqs.Queue;
   readonly dispatcherDlq: sqs.Queue;
-  readonly dispatcher: nodejs.NodejsFunction;
-  readonly delivery: nodejs.NodejsFunction;
+  readonly dispatcher: lambda.Function;
+  readonly delivery: lambda.Function;
   readonly alarms: cloudwatch.Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: WebhooksOutProps) {
@@ -77,9 +75,9 @@ export class WebhooksOut extends Construct {
       ...props.environment,
     };
     const make = (name: string, path: string, timeout: number) =>
-      new nodejs.NodejsFunction(this, name, {
-        entry: entry(path),
-        handler: 'handler',
+      new lambda.Function(this, name, {
+        code: bundledCode(path),
+        handler: BUNDLED_HANDLER,
         runtime: lambda.Runtime.NODEJS_24_X,
         architecture: lambda.Architecture.ARM_64,
         memorySize: 256,
@@ -87,7 +85,6 @@ export class WebhooksOut extends Construct {
         environment,
         logGroup: new logs.LogGroup(this, `${name}Logs`, { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH }),
         loggingFormat: lambda.LoggingFormat.JSON,
-        bundling: cdkBundling(),
       });
     this.dispatcher = make('Dispatcher', WEBHOOKS_OUT_ENTRIES.dispatcher, 30);
     this.delivery = make('Delivery', WEBHOOKS_OUT_ENTRIES.delivery, DELIVERY_TIMEOUT_SECONDS);

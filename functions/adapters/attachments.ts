@@ -1,7 +1,7 @@
 /** AttachmentStore on S3: email attachments' bytes (s3-objects.ts), short-lived download URLs, SES S3-action mail. */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { AttachmentStore } from '../core/ports.ts';
+import { clientOf, type ClientSource } from './lazy-client.ts';
 import { S3ObjectStore } from './s3-objects.ts';
 
 export const DOWNLOAD_URL_TTL_SECONDS = 300;
@@ -16,18 +16,19 @@ export function contentDisposition(filename: string | undefined): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-/** Presigned GET URLs (the api's part). */
+/** Presigned GET URLs (the api's part; the S3 client and presigner load with the first URL). */
 export class S3DownloadLinks implements Pick<AttachmentStore, 'downloadUrl'> {
-  readonly #s3: S3Client;
+  readonly #s3: ClientSource<S3Client>;
   readonly #bucket: string;
-  constructor(s3: S3Client, bucket: string) {
+  constructor(s3: ClientSource<S3Client>, bucket: string) {
     this.#s3 = s3;
     this.#bucket = bucket;
   }
 
-  downloadUrl(key: string, filename: string | undefined): Promise<string> {
+  async downloadUrl(key: string, filename: string | undefined): Promise<string> {
+    const [s3, { GetObjectCommand }, { getSignedUrl }] = await Promise.all([clientOf(this.#s3), import('@aws-sdk/client-s3'), import('@aws-sdk/s3-request-presigner')]);
     return getSignedUrl(
-      this.#s3,
+      s3,
       new GetObjectCommand({ Bucket: this.#bucket, Key: key, ResponseContentDisposition: contentDisposition(filename) }),
       { expiresIn: DOWNLOAD_URL_TTL_SECONDS },
     );
@@ -38,7 +39,7 @@ export class S3DownloadLinks implements Pick<AttachmentStore, 'downloadUrl'> {
 export class S3AttachmentStore implements AttachmentStore {
   readonly #objects: S3ObjectStore;
   readonly #links: S3DownloadLinks;
-  constructor(s3: S3Client, bucket: string) {
+  constructor(s3: ClientSource<S3Client>, bucket: string) {
     this.#objects = new S3ObjectStore(s3, bucket);
     this.#links = new S3DownloadLinks(s3, bucket);
   }

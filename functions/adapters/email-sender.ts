@@ -2,10 +2,11 @@
  * Sends email replies and acknowledgements through SES v2 SendEmail (raw MIME), with our own
  * Message-ID and In-Reply-To/References, so the customer's reply threads back to the ticket.
  */
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { outboundMessageId, replySubject } from '../core/email.ts';
 import { PermanentSendError, type SendResult, type Sender } from '../core/ports.ts';
 import type { Message, Ticket } from '../core/types.ts';
+import { clientOf, type ClientSource } from './lazy-client.ts';
 
 let mailComposer: Promise<typeof import('nodemailer/lib/mail-composer').default> | undefined;
 const loadMailComposer = () => (mailComposer ??= import('nodemailer/lib/mail-composer').then((m) => m.default));
@@ -43,9 +44,9 @@ export async function composeReply(ticket: Ticket, message: Message, history: re
 }
 
 export class SesEmailSender implements Sender {
-  readonly #ses: SESv2Client | undefined;
+  readonly #ses: ClientSource<SESv2Client> | undefined;
   readonly #from: string | undefined;
-  constructor(ses: SESv2Client | undefined, fromOverride?: string) {
+  constructor(ses: ClientSource<SESv2Client> | undefined, fromOverride?: string) {
     this.#ses = ses;
     this.#from = fromOverride;
   }
@@ -54,7 +55,8 @@ export class SesEmailSender implements Sender {
     if (!this.#ses) return { status: 'not_sent', reason: 'EMAIL_SENDER is "none": outbound email is switched off' };
     const raw = await composeReply(ticket, message, history, this.#from);
     try {
-      const r = await this.#ses.send(new SendEmailCommand({ Content: { Raw: { Data: raw } } }));
+      const [ses, { SendEmailCommand }] = await Promise.all([clientOf(this.#ses), import('@aws-sdk/client-sesv2')]);
+      const r = await ses.send(new SendEmailCommand({ Content: { Raw: { Data: raw } } }));
       if (!r.MessageId) throw new Error('SES answered without a MessageId');
       return { status: 'sent', providerMessageId: r.MessageId };
     } catch (e) {

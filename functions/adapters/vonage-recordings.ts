@@ -7,7 +7,6 @@
  * for good), a size cap enforced while reading. Only the worker calls this (never a webhook request).
  */
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { transcriptText } from './vonage-transcript.ts';
 import { RecordingRefused, type Recording } from '../core/voice/ports.ts';
 
@@ -95,6 +94,8 @@ export function createVonageRecordingFetcher(cfg: VonageRecordingConfig): { fetc
   async function token(): Promise<string> {
     if (!cfg.applicationId || !cfg.privateKey) throw new RecordingRefused('not_configured', 'VONAGE_APPLICATION_ID and VONAGE_PRIVATE_KEY are needed to download Vonage recordings.');
     const iat = Math.floor(now().getTime() / 1000);
+    // jose loads with the first Vonage download (its own chunk), not at every cold start.
+    const { SignJWT } = await import('jose');
     return new SignJWT({ application_id: cfg.applicationId, acl: VONAGE_FILES_ACL })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
       .setIssuedAt(iat)

@@ -58,6 +58,11 @@ export interface ApiRoute<Q = unknown, B = unknown> {
   readonly responses?: Readonly<Partial<Record<200 | 201 | 202 | 204, ResponseSpec>>>;
   /** Error statuses beyond the implied ones (see ErrorStatus), each with when it happens. */
   readonly errors?: Readonly<Partial<Record<ErrorStatus, string>>>;
+  /**
+   * Awaited after authentication, before the query and body are parsed: loads what the schemas'
+   * synchronous checks need (e.g. RE2 for rule patterns, core/rules/text.ts loadRe2).
+   */
+  readonly prepare?: () => Promise<void>;
   handle(ctx: RouteContext<Q, B>): Promise<HttpResponse>;
 }
 

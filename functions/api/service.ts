@@ -68,6 +68,7 @@ export class ApiService {
       // The caller's view of the store: its channels only, its name on every event it writes.
       deps = { ...this.#deps, store: storeFor(this.#deps.store, principal) };
     }
+    if (route.prepare) await route.prepare();
     const query = route.query ? parse(route.query, queryObject(req), 'invalid_query', 'The query string') : undefined;
     const body = route.body ? parse(route.body, jsonBody(req), 'invalid_body', 'The body') : undefined;
     return route.handle({ deps, req, params: { ...m.params, ...req.pathParams }, principal, query, body });

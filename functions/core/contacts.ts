@@ -4,12 +4,11 @@
  */
 import { ClientError } from './errors.ts';
 import { normalizeEmail } from './email.ts';
-import { toE164 } from './phone.ts';
 import type { TicketEvent } from './ticket-events.ts';
 import { recordingKey } from './voice/keys.ts';
 import type { Contact, Identity, IdentityKind, Message, Ticket } from './types.ts';
 
-export const IDENTITY_KINDS = ['phone', 'sms-sender', 'email', 'wa', 'psid', 'igsid', 'telegram', 'x', 'external'] as const satisfies readonly IdentityKind[];
+export { IDENTITY_KINDS } from './types.ts';
 
 export type AttributeValue = string | number | boolean;
 
@@ -47,9 +46,10 @@ export type ErasableMessage = Message & { readonly erasedAt?: string };
 /**
  * The identities an address may be, normalized as ingest stores them: a phone as E.164 (also as a
  * WhatsApp id, short code or platform id when it is all digits), an email case-folded, anything else
- * as a sender id or platform id. `kind` narrows it to one kind. At most 8 lookups.
+ * as a sender id or platform id. `kind` narrows it to one kind. At most 8 lookups. `toE164` is
+ * core/phone.ts's (passed in, so the api loads the phone-number library only when it looks one up).
  */
-export function identityCandidates(raw: string, kind?: IdentityKind): Identity[] {
+export function identityCandidates(raw: string, kind: IdentityKind | undefined, toE164: (raw: string) => string | undefined): Identity[] {
   const v = raw.trim();
   const out = new Map<string, Identity>();
   const add = (k: IdentityKind, value: string | undefined) => {

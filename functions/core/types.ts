@@ -14,6 +14,7 @@ export type Priority = (typeof PRIORITIES)[number];
 
 /** How a sender is recognised across messages: `phone` is always E.164; `external` is `<source>:<id>` (API channel). */
 export type IdentityKind = 'phone' | 'sms-sender' | 'email' | 'wa' | 'psid' | 'igsid' | 'telegram' | 'x' | 'external';
+export const IDENTITY_KINDS = ['phone', 'sms-sender', 'email', 'wa', 'psid', 'igsid', 'telegram', 'x', 'external'] as const satisfies readonly IdentityKind[];
 
 export interface Identity {
   readonly kind: IdentityKind;

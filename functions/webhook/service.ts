@@ -3,7 +3,7 @@
  * item; whatever cannot be applied (store down, or the time budget runs low) is parked for the
  * worker before answering success. Nothing verified is dropped; 2xx only once everything is durable.
  */
-import { CHANNEL_MODULES, SUB_ROUTE_MODULES } from '../channels/registry.ts';
+import { CHANNEL_MODULES, SUB_ROUTE_MODULES, channelModule, type ChannelLoader } from '../channels/registry.ts';
 import { ProviderNotConfigured, type ChannelIO, type ChannelModule } from '../channels/types.ts';
 import type { Config } from '../config.ts';
 import { ClientError } from '../core/errors.ts';
@@ -16,9 +16,9 @@ import { MAX_WEBHOOK_BYTES, WEBHOOK_DEADLINE_RESERVE_MS, WEBHOOK_ITEM_CONCURRENC
 import { storeBlobs } from './blobs.ts';
 
 export interface WebhookOptions {
-  readonly modules?: Readonly<Record<string, ChannelModule>>;
+  readonly modules?: Readonly<Record<string, ChannelModule | ChannelLoader>>;
   /** Modules of sub-path routes (`twilio/voice/status`), by the path after `/webhooks/`. */
-  readonly subRoutes?: Readonly<Record<string, ChannelModule>>;
+  readonly subRoutes?: Readonly<Record<string, ChannelModule | ChannelLoader>>;
   /** Epoch ms by which the answer must be sent (Lambda: now + remaining time). Items still unapplied
    * WEBHOOK_DEADLINE_RESERVE_MS before it are parked instead. */
   readonly deadline?: number;
@@ -32,8 +32,11 @@ export async function handleWebhook(deps: CoreDeps, config: Config, req: HttpReq
   // channel has a sub-path (`/webhooks/api/{source}`).
   const subPath = /^\/webhooks\/([a-z0-9-]+(?:\/[a-z0-9-]+)+)\/?$/.exec(req.path)?.[1];
   const subRoutes = opts.subRoutes ?? SUB_ROUTE_MODULES;
-  const module = (subPath !== undefined && Object.hasOwn(subRoutes, subPath) ? subRoutes[subPath] : undefined) ?? (route?.[2] === undefined || provider === 'api' ? modules[provider] : undefined);
-  if (!module) return json(404, errorBody('unknown_provider', `No webhook for provider "${provider}".`));
+  const entry =
+    (subPath !== undefined && Object.hasOwn(subRoutes, subPath) ? subRoutes[subPath] : undefined) ??
+    ((route?.[2] === undefined || provider === 'api') && Object.hasOwn(modules, provider) ? modules[provider] : undefined);
+  if (!entry) return json(404, errorBody('unknown_provider', `No webhook for provider "${provider}".`));
+  const module = await channelModule(entry);
 
   let received;
   try {

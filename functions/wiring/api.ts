@@ -4,7 +4,7 @@
  * verification, senders, parking, retries, outbound fetches.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { S3DownloadLinks } from '../adapters/attachments.ts';
 import { DynamoContactStore } from '../adapters/dynamo-contacts.ts';
@@ -12,6 +12,7 @@ import { voiceDeps } from './voice.ts';
 import { S3ObjectEraser } from '../adapters/s3-erase.ts';
 import { SqsDeadLetterQueues } from '../adapters/sqs-redrive.ts';
 import { bounded, CLIENT_TIMEOUTS } from '../adapters/client-options.ts';
+import { onFirstUse, type ClientSource } from '../adapters/lazy-client.ts';
 import { ApiService } from '../api/service.ts';
 import type { Config } from '../config.ts';
 import { rulesPorts } from './rules.ts';
@@ -22,8 +23,8 @@ import { withWebhooks } from './webhooks-out.ts';
 export interface ApiClients {
   readonly dynamo: DynamoDBClient;
   readonly sqs: SQSClient;
-  /** Signs URLs; its only calls are DeleteObject when a contact is erased. */
-  readonly s3: S3Client;
+  /** Signs URLs; its only calls are DeleteObject when a contact is erased. Made on first use. */
+  readonly s3: ClientSource<S3Client>;
 }
 
 export interface ApiRuntime extends FunctionRuntime {
@@ -33,7 +34,7 @@ export interface ApiRuntime extends FunctionRuntime {
 export const apiClients = (): ApiClients => ({
   dynamo: new DynamoDBClient(bounded(CLIENT_TIMEOUTS.dynamo)),
   sqs: new SQSClient(bounded(CLIENT_TIMEOUTS.sqs)),
-  s3: new S3Client(bounded(CLIENT_TIMEOUTS.s3)),
+  s3: onFirstUse(async () => new (await import('@aws-sdk/client-s3')).S3Client(bounded(CLIENT_TIMEOUTS.s3))),
 });
 
 export function apiDeps(config: Config, clients: ApiClients): CoreDeps {

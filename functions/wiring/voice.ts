@@ -2,6 +2,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectEraser } from '../adapters/s3-erase.ts';
+import type { ClientSource } from '../adapters/lazy-client.ts';
 import { ATTACHMENTS } from '../spec.ts';
 import { DynamoVoiceStore } from '../adapters/dynamo-voice.ts';
 import { RecordingDispatcher, type ProviderRecordings } from '../adapters/recordings.ts';
@@ -14,7 +15,7 @@ import type { VoiceDeps, VoiceProvider } from '../core/voice/ports.ts';
  * `more`: further providers' fetchers (Vonage's), by provider. `s3`: where the download job may
  * delete audio it stored for a call erased meanwhile (the worker; only keys under attachments/voice/).
  */
-export function voiceDeps(config: Config, dynamo: DynamoDBClient, more: Partial<Record<VoiceProvider, ProviderRecordings>> = {}, fetchImpl: typeof fetch = fetch, s3?: S3Client): VoiceDeps {
+export function voiceDeps(config: Config, dynamo: DynamoDBClient, more: Partial<Record<VoiceProvider, ProviderRecordings>> = {}, fetchImpl: typeof fetch = fetch, s3?: ClientSource<S3Client>): VoiceDeps {
   const s = config.secrets;
   return {
     store: new DynamoVoiceStore(dynamo, config.tableName),

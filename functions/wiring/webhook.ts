@@ -4,30 +4,30 @@
  * SNS certificate fetches. Does not run: senders (no SES client, no nodemailer), presigned URLs, retries.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { bounded, CLIENT_TIMEOUTS } from '../adapters/client-options.ts';
 import { createHttpFetcher } from '../adapters/http-fetcher.ts';
+import { onFirstUse, type ClientSource } from '../adapters/lazy-client.ts';
 import { S3ObjectStore } from '../adapters/s3-objects.ts';
 import { SqsDeadLetters, SqsParkingQueue } from '../adapters/sqs-queue.ts';
 import type { Config } from '../config.ts';
 import { rulesPorts } from './rules.ts';
 import type { CoreDeps } from '../core/ports.ts';
 import { commonDeps, notWired, perContainer, type FunctionRuntime } from './common.ts';
-// Every message the webhook ingests gets signals: load the detectors at init, not on the first message.
-import '../core/signals/index.ts';
 import { voiceDeps } from './voice.ts';
 
 export interface WebhookClients {
   readonly dynamo: DynamoDBClient;
   readonly sqs: SQSClient;
-  readonly s3: S3Client;
+  /** Made on the first attachment or SES S3-action mail (adapters/lazy-client.ts). */
+  readonly s3: ClientSource<S3Client>;
 }
 
 export const webhookClients = (): WebhookClients => ({
   dynamo: new DynamoDBClient(bounded(CLIENT_TIMEOUTS.dynamo)),
   sqs: new SQSClient(bounded(CLIENT_TIMEOUTS.sqs)),
-  s3: new S3Client(bounded(CLIENT_TIMEOUTS.s3)),
+  s3: onFirstUse(async () => new (await import('@aws-sdk/client-s3')).S3Client(bounded(CLIENT_TIMEOUTS.s3))),
 });
 
 export function webhookDeps(config: Config, clients: WebhookClients): CoreDeps {

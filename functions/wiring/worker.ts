@@ -6,7 +6,7 @@
  * never bytes), parking, outbound fetches.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SESv2Client } from '@aws-sdk/client-sesv2';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { bounded, CLIENT_TIMEOUTS } from '../adapters/client-options.ts';
 import { ApiChannelSender } from '../adapters/api-channel-sender.ts';
@@ -19,27 +19,28 @@ import { rulesPorts } from './rules.ts';
 import type { CoreDeps, Sender } from '../core/ports.ts';
 import { commonDeps, notWired, perContainer, type FunctionRuntime } from './common.ts';
 import { voiceDeps } from './voice.ts';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../adapters/s3-objects.ts';
+import { onFirstUse, type ClientSource } from '../adapters/lazy-client.ts';
 
 export interface WorkerClients {
   readonly dynamo: DynamoDBClient;
   readonly sqs: SQSClient;
-  /** Absent when EMAIL_SENDER=none. */
-  readonly ses?: SESv2Client | undefined;
-  /** Voice recordings are downloaded into the attachments bucket. */
-  readonly s3?: S3Client | undefined;
+  /** Absent when EMAIL_SENDER=none; made on the first email sent (adapters/lazy-client.ts). */
+  readonly ses?: ClientSource<SESv2Client> | undefined;
+  /** Voice recordings are downloaded into the attachments bucket; made on the first one. */
+  readonly s3?: ClientSource<S3Client> | undefined;
 }
 
 export const workerClients = (config: Pick<Config, 'emailSender'>): WorkerClients => ({
   dynamo: new DynamoDBClient(bounded(CLIENT_TIMEOUTS.dynamo)),
   sqs: new SQSClient(bounded(CLIENT_TIMEOUTS.sqs)),
-  s3: new S3Client(bounded(CLIENT_TIMEOUTS.s3)),
-  ...(config.emailSender === 'ses' ? { ses: new SESv2Client(bounded(CLIENT_TIMEOUTS.ses)) } : {}),
+  s3: onFirstUse(async () => new (await import('@aws-sdk/client-s3')).S3Client(bounded(CLIENT_TIMEOUTS.s3))),
+  ...(config.emailSender === 'ses' ? { ses: onFirstUse(async () => new (await import('@aws-sdk/client-sesv2')).SESv2Client(bounded(CLIENT_TIMEOUTS.ses))) } : {}),
 });
 
 /** One sender per provider route: replies go out through the provider the ticket came from. */
-export function createSenders(config: Config, clients: { readonly ses?: SESv2Client | undefined }, fetchImpl: typeof fetch = fetch): Record<string, Sender> {
+export function createSenders(config: Config, clients: { readonly ses?: ClientSource<SESv2Client> | undefined }, fetchImpl: typeof fetch = fetch): Record<string, Sender> {
   const s = config.secrets;
   const b = config.apiBaseUrls;
   const email = new SesEmailSender(config.emailSender === 'ses' ? clients.ses : undefined, config.emailFromAddress);

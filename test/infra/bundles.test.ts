@@ -1,16 +1,32 @@
 /** Each Lambda bundle holds only what its function runs (built with the options CDK uses: lib/bundling.ts). */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
+import { initClosure } from '../../bench/bundles.ts';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_ENTRIES, esbuildOptions } from '../../lib/bundling.ts';
 import type { LambdaName } from '../../lib/settings.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
+const builds = new Map<LambdaName, Promise<Metafile>>();
+const metafileOf = (fn: LambdaName): Promise<Metafile> => {
+  if (!builds.has(fn)) {
+    const out = join(root, 'node_modules/.cache/bundle-test', fn, 'index.mjs');
+    builds.set(fn, build({ ...esbuildOptions(join(root, 'functions', LAMBDA_ENTRIES[fn]), out), write: false, metafile: true, absWorkingDir: root }).then((r) => r.metafile));
+  }
+  return builds.get(fn)!;
+};
+
 async function inputsOf(fn: LambdaName): Promise<string[]> {
-  const r = await build({ ...esbuildOptions(join(root, 'functions', LAMBDA_ENTRIES[fn]), join(root, 'node_modules/.cache/bundle-test', fn, 'index.mjs')), write: false, metafile: true, absWorkingDir: root });
-  return Object.keys(r.metafile.inputs);
+  return Object.keys((await metafileOf(fn)).inputs);
+}
+
+/** The inputs of what module init parses: index.mjs and the chunks it imports statically. */
+async function initInputsOf(fn: LambdaName): Promise<string[]> {
+  const meta = await metafileOf(fn);
+  const entry = Object.keys(meta.outputs).find((o) => o.endsWith(`bundle-test/${fn}/index.mjs`))!;
+  return [...initClosure(meta, entry)].flatMap((o) => Object.keys(meta.outputs[o]!.inputs));
 }
 
 const has = (inputs: string[], part: string) => inputs.some((i) => i.includes(part));
@@ -41,4 +57,40 @@ describe('per-function bundles', () => {
       expect(has(inputs, part), part).toBe(false);
     }
   });
+
+  it('every output is an ES module file (.mjs), so Lambda loads the chunks as ESM too', async () => {
+    for (const fn of ['webhook', 'api', 'worker'] as const) {
+      const outputs = Object.keys((await metafileOf(fn)).outputs);
+      expect(outputs.length, fn).toBeGreaterThan(1); // split
+      for (const o of outputs) expect(o, fn).toMatch(/\.mjs$/);
+    }
+  });
 });
+
+describe('what module init parses (code splitting: the rest loads on first use)', () => {
+  const lazyEverywhere = ['re2js', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', 'libphonenumber-js', 'functions/core/signals/', 'jose', 'nodemailer', '@aws-sdk/client-sesv2'];
+
+  it('webhook: no provider module, MIME, HTML, signals, RE2, S3 or phone numbers at init; the router, store and queue are there', async () => {
+    const inputs = await initInputsOf('webhook');
+    for (const part of ['functions/channels/registry.ts', 'functions/core/services/ingest.ts', '@aws-sdk/client-dynamodb', '@aws-sdk/client-sqs']) expect(has(inputs, part), part).toBe(true);
+    for (const part of [...lazyEverywhere, 'functions/channels/twilio/', 'functions/channels/sendgrid/', 'functions/channels/x/', 'postal-mime', 'busboy', 'html-to-text', 'functions/core/services/voice.ts']) {
+      expect(has(inputs, part), part).toBe(false);
+    }
+    // ...but each is in the bundle, to load when a request needs it.
+    const all = await inputsOf('webhook');
+    for (const part of ['re2js', '@aws-sdk/client-s3', 'libphonenumber-js', 'functions/core/signals/', 'functions/channels/twilio/', 'postal-mime']) expect(has(all, part), part).toBe(true);
+  });
+
+  it('api: no console assets, OpenAPI builder, signals, RE2, S3 or phone numbers at init', async () => {
+    const inputs = await initInputsOf('api');
+    for (const part of ['functions/api/service.ts', '@aws-sdk/client-dynamodb']) expect(has(inputs, part), part).toBe(true);
+    for (const part of [...lazyEverywhere, 'functions/api/console/assets.generated.ts', 'zod-openapi']) expect(has(inputs, part), part).toBe(false);
+  });
+
+  it('worker: no SES, nodemailer, voice, signals, RE2, S3 or phone numbers at init', async () => {
+    const inputs = await initInputsOf('worker');
+    for (const part of ['functions/core/services/worker.ts', 'functions/adapters/senders.ts', '@aws-sdk/client-dynamodb']) expect(has(inputs, part), part).toBe(true);
+    for (const part of [...lazyEverywhere, 'functions/core/services/voice.ts']) expect(has(inputs, part), part).toBe(false);
+  });
+});
+

@@ -1,5 +1,5 @@
 /** The CDK stack's behaviour: routes, grants, redrive, recovery, batch failure reporting, cdk-nag. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
@@ -464,6 +464,26 @@ describe('bundles', () => {
     );
     expect(res.statusCode).toBe(200);
     expect(JSON.parse(res.body).status).toBe('ok');
+    // A route whose code is in a lazily loaded chunk (chunks/*.mjs in the same asset).
+    const page = await mod.handler(
+      { version: '2.0', rawPath: '/console', rawQueryString: '', headers: {}, requestContext: { requestId: 'y', http: { method: 'GET', path: '/console' } }, isBase64Encoded: false },
+      {},
+    );
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<html');
+  });
+
+  it('each function has its own asset: its entry plus chunks/, all ES modules', () => {
+    const fns = [stack.functions.webhook, stack.functions.api, stack.functions.worker];
+    const keys = fns.map((f) => JSON.stringify(resources('AWS::Lambda::Function')[logicalIdOf(f)]!.Properties['Code']).match(/"S3Key":"([0-9a-f]+)\.zip"/)?.[1]);
+    expect(new Set(keys).size).toBe(3);
+    for (const k of keys) {
+      const dir = join(outdir, `asset.${k}`);
+      expect(existsSync(join(dir, 'index.mjs'))).toBe(true);
+      const chunks = readdirSync(join(dir, 'chunks'));
+      expect(chunks.length).toBeGreaterThan(0);
+      for (const c of chunks) expect(c).toMatch(/\.mjs$/);
+    }
   });
 });
 

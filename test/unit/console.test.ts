@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { filterFields, renderFilterFields } from '../../functions/api/console/filters.ts';
-import { CONSOLE_ASSETS, CONSOLE_CSP } from '../../functions/api/routes/console.ts';
+import { CONSOLE_ASSET_PATHS, CONSOLE_CSP } from '../../functions/api/routes/console.ts';
+import { CONSOLE_ASSETS } from '../../functions/api/console/served.ts';
 import { ListQuerySchema } from '../../functions/api/routes/tickets.ts';
 import { ApiService } from '../../functions/api/service.ts';
 import type { CoreDeps } from '../../functions/core/ports.ts';
@@ -22,6 +23,8 @@ describe('console routes', () => {
   it('every console path is routed to the api function in the spec, and nothing else under /console', () => {
     const specPaths = ROUTES.filter((r) => r.path === '/console' || r.path.startsWith('/console/')).map((r) => `${r.method} ${r.path} ${r.fn}`);
     expect(specPaths.sort()).toEqual(['/console', ...Object.keys(CONSOLE_ASSETS).map((p) => `/${p}`)].map((p) => `GET ${p} api`).sort());
+    // The routes are declared without loading the assets; the paths must be the assets' own.
+    expect([...CONSOLE_ASSET_PATHS].sort()).toEqual(Object.keys(CONSOLE_ASSETS).sort());
   });
 
   it('GET /console needs no key and answers the page with a strict CSP, nosniff and revalidation', async () => {

@@ -12,6 +12,7 @@ import {
   REDACTED,
   type StoredContact,
 } from '../../functions/core/contacts.ts';
+import { toE164 } from '../../functions/core/phone.ts';
 import type { TicketEvent } from '../../functions/core/ticket-events.ts';
 import type { Message, Ticket } from '../../functions/core/types.ts';
 
@@ -24,7 +25,7 @@ const contact = (over: Partial<StoredContact> = {}): StoredContact => ({
   ...over,
 });
 const other = (over: Partial<StoredContact> = {}) => contact({ id: '01ARZ3NDEKTSV4RRFFQ69G5FBB', identities: [{ kind: 'email', value: 'ada@example.com' }], ...over });
-const kinds = (raw: string, kind?: Parameters<typeof identityCandidates>[1]) => identityCandidates(raw, kind).map((i) => `${i.kind}:${i.value}`);
+const kinds = (raw: string, kind?: Parameters<typeof identityCandidates>[1]) => identityCandidates(raw, kind, toE164).map((i) => `${i.kind}:${i.value}`);
 
 describe('identityCandidates', () => {
   it('a phone in any spelling becomes E.164, and its digits are also tried as platform ids', () => {
@@ -32,7 +33,7 @@ describe('identityCandidates', () => {
       expect.arrayContaining(['phone:+14155550100', 'sms-sender:+14155550100', 'wa:14155550100', 'telegram:14155550100', 'x:14155550100', 'psid:14155550100', 'igsid:14155550100']),
     );
     expect(kinds('14155550100')).toContain('phone:+14155550100');
-    expect(identityCandidates('+1 415 555 0100').length).toBeLessThanOrEqual(8);
+    expect(identityCandidates('+1 415 555 0100', undefined, toE164).length).toBeLessThanOrEqual(8);
   });
 
   it('an email is case-folded and only an email', () => {

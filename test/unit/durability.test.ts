@@ -11,7 +11,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { messageBirdForm, metaMessagePayload, rawEmail, signedMeta, signedPostmark, signedTelegram, signedTwilio, signedX, telegramPayload, twilioForm, vonagePayload, xPayload, type SignedRequest } from '../../bin/simulate.ts';
 import { createRuntime } from '../../functions/app.ts';
-import { CHANNEL_MODULES } from '../../functions/channels/registry.ts';
+import { CHANNEL_MODULES, channelModule } from '../../functions/channels/registry.ts';
 import { LOCAL_DEFAULTS } from '../../functions/config.ts';
 import type { AttachmentStore, CoreDeps, JobQueue, ParkingQueue, TicketStore } from '../../functions/core/ports.ts';
 import type { Job } from '../../functions/core/types.ts';
@@ -148,7 +148,7 @@ const EMAIL = new Set(['sendgrid', 'mailgun', 'postmark', 'ses']);
 
 /** The ids of the message events the request carries (what must be durable after a 2xx). */
 async function expectedMessages(provider: string, req: HttpRequest): Promise<string[]> {
-  const r = await CHANNEL_MODULES[provider]!.receive(req, fuzzContext());
+  const r = await (await channelModule(CHANNEL_MODULES[provider]!)).receive(req, fuzzContext());
   if (r.kind !== 'events') throw new Error(`${provider}: expected events`);
   return r.events.flatMap((e) => (e.kind === 'message' ? [e.message.providerMessageId] : []));
 }

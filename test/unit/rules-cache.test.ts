@@ -1,5 +1,5 @@
 /** core/rules/cache.ts: one Query per ttl, a slow store never holds ingest up for long, a failed refresh keeps the last good set. */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { RuleCache } from '../../functions/core/rules/cache.ts';
 import type { Rule } from '../../functions/core/rules/schema.ts';
 
@@ -77,5 +77,26 @@ describe('RuleCache', () => {
     const { cache, state } = setup();
     state.next = [{ ...rule('late'), position: 9 }, { ...rule('off'), enabled: false }, { ...rule('early'), position: 1 }];
     expect(await ids(cache)).toEqual(['early', 'late']);
+  });
+
+  it('loads RE2 when, and only when, the rules hold a matches condition', async () => {
+    // Fresh module instances: RE2 not loaded yet.
+    vi.resetModules();
+    const { RuleCache: Fresh } = await import('../../functions/core/rules/cache.ts');
+    const { re2Loaded } = await import('../../functions/core/rules/text.ts');
+    const { evaluateRules } = await import('../../functions/core/rules/evaluate.ts');
+    let now = 0;
+    let next: Rule[] = [rule('plain'), { ...rule('words'), conditions: { all: [{ field: 'text', op: 'contains', value: ['refund'] }] } }];
+    const cache = new Fresh({ listRules: async () => next }, { clock: { now: () => new Date(now) }, log: { info: () => undefined, warn: () => undefined, error: () => undefined }, ttlMs: 5000 });
+    expect((await cache.active()).map((r) => r.rule.id)).toEqual(['plain', 'words']);
+    expect(re2Loaded()).toBe(false);
+
+    next = [{ ...rule('pattern'), conditions: { all: [{ field: 'text', op: 'matches', value: 'order #\\d+' }] } }];
+    now += 5000;
+    const rules = await cache.active();
+    expect(re2Loaded()).toBe(true);
+    const subject = (text: string) => ({ triggers: new Set(['message.received'] as const), channel: 'sms', provider: 'twilio', from: '+1555', text, identityKind: 'phone', signals: { language: 'en', sentiment: 0, abusive: false }, ticket: { status: 'open', priority: 'normal', tags: [] }, at: 0, calendars: {} }) as unknown as Parameters<typeof evaluateRules>[1];
+    expect(evaluateRules(rules, subject('where is ORDER #42?')).fired.map((f) => f.rule)).toEqual(['pattern']);
+    expect(evaluateRules(rules, subject('where is my order?')).fired).toEqual([]);
   });
 });

@@ -1,9 +1,12 @@
 /** core/rules: conditions per field and operator, text folding, RE2 patterns, actions, order, stop, human assignments. */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCalendar } from '../../functions/core/calendar.ts';
 import { compileRule, compileRules, evaluateRules, type RuleSubject } from '../../functions/core/rules/evaluate.ts';
 import type { Action, Condition, Rule } from '../../functions/core/rules/schema.ts';
-import { compilePattern, containsAny, phrases, wordForm } from '../../functions/core/rules/text.ts';
+import { compilePattern, containsAny, loadRe2, phrases, wordForm } from '../../functions/core/rules/text.ts';
+
+// `matches` conditions compile with RE2, loaded on demand (rules-text.test.ts covers the loading).
+beforeAll(() => loadRe2());
 
 const ops = buildCalendar('ops', { timeZone: 'UTC', week: { mon: [['09:00', '17:00']], tue: [['09:00', '17:00']], wed: [['09:00', '17:00']], thu: [['09:00', '17:00']], fri: [['09:00', '17:00']] } });
 const MONDAY_NOON = Date.parse('2026-03-02T12:00:00Z');

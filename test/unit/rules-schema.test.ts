@@ -1,6 +1,10 @@
 /** core/rules/schema.ts: what a saved rule may be; each refusal names the problem. */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { patternCount, patternWeight, RuleInputSchema, RULE_LIMITS, unknownCalendars } from '../../functions/core/rules/schema.ts';
+import { loadRe2 } from '../../functions/core/rules/text.ts';
+
+// The schema checks `matches` patterns with RE2, loaded on demand (the API loads it before parsing a rule).
+beforeAll(() => loadRe2());
 
 // 250 characters, RE2-valid: 35 alternatives of bounded repeats of `.` (5 s on a 4k text before it was refused).
 const alts: string[] = [];

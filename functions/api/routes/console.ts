@@ -8,12 +8,13 @@
  * Caching: the page is revalidated on every load (ETag, 304); it names each asset with a content
  * hash (`?v=`), so assets are cached for a year and a new deploy is picked up at once.
  */
-import { createHash } from 'node:crypto';
 import type { HttpRequest, HttpResponse } from '../../http.ts';
-import { CONSOLE_FILES } from '../console/assets.generated.ts';
-import { filterFields, renderFilterFields } from '../console/filters.ts';
+import type { Asset } from '../console/served.ts';
 import { defineRoute, type ApiRoute } from '../route.ts';
-import { ListQuerySchema } from './tickets.ts';
+
+/** The asset paths (relative to the page); their bytes load with the first console request (console/served.ts). */
+export const CONSOLE_ASSET_PATHS = ['console/console.js', 'console/console.css', 'console/uplot.js', 'console/uplot.css'] as const;
+const served = () => import('../console/served.ts');
 
 export const CONSOLE_CSP = [
   "default-src 'none'",
@@ -38,37 +39,6 @@ const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=()',
 };
 
-interface Asset {
-  readonly body: string;
-  readonly contentType: string;
-  /** Short content hash: the ETag and the `?v=` the page links with. */
-  readonly version: string;
-}
-
-const hash = (s: string) => createHash('sha256').update(s).digest('base64url').slice(0, 16);
-const asset = (body: string, contentType: string): Asset => ({ body, contentType, version: hash(body) });
-
-/** The assets by URL path (relative to the page, so the console works under any stage prefix). */
-export const CONSOLE_ASSETS: Readonly<Record<string, Asset>> = {
-  'console/console.js': asset(CONSOLE_FILES['console.js'], 'text/javascript; charset=utf-8'),
-  'console/console.css': asset(CONSOLE_FILES['console.css'], 'text/css; charset=utf-8'),
-  'console/uplot.js': asset(CONSOLE_FILES['uplot.js'], 'text/javascript; charset=utf-8'),
-  'console/uplot.css': asset(CONSOLE_FILES['uplot.css'], 'text/css; charset=utf-8'),
-};
-
-/** The page, with the filter form built from the list route's query schema and hashed asset links. */
-export function renderConsolePage(): string {
-  return CONSOLE_FILES['index.html']
-    .replace('{{filters}}', renderFilterFields(filterFields(ListQuerySchema)))
-    .replace(/\{\{asset:([a-z.]+)\}\}/g, (_, name: string) => {
-      const a = CONSOLE_ASSETS[`console/${name}`];
-      if (!a) throw new Error(`console page links an unknown asset ${name}`);
-      return `console/${name}?v=${a.version}`;
-    });
-}
-
-const PAGE = asset(renderConsolePage(), 'text/html; charset=utf-8');
-
 function serve(req: HttpRequest, a: Asset, cacheControl: string): HttpResponse {
   const etag = `"${a.version}"`;
   const headers = { ...SECURITY_HEADERS, 'content-type': a.contentType, 'cache-control': cacheControl, etag };
@@ -77,19 +47,18 @@ function serve(req: HttpRequest, a: Asset, cacheControl: string): HttpResponse {
   return { statusCode: 200, headers, body: a.body };
 }
 
-const assetRoute = (path: string) => {
-  const a = CONSOLE_ASSETS[path.slice(1)]!;
-  return defineRoute({
+const assetRoute = (path: string) =>
+  defineRoute({
     method: 'GET',
     path,
     summary: `Operator console: ${path.split('/').pop()}`,
     async handle({ req }) {
+      const a = (await served()).CONSOLE_ASSETS[path.slice(1)]!;
       // Linked with its content hash: cache for good. Asked without it (or an old one): revalidate.
       const immutable = req.query.get('v') === a.version;
       return serve(req, a, immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
   });
-};
 
 export const consoleRoutes: readonly ApiRoute<any, any>[] = [
   defineRoute({
@@ -97,8 +66,8 @@ export const consoleRoutes: readonly ApiRoute<any, any>[] = [
     path: '/console',
     summary: 'Operator console (a web page that calls this API with the key you enter)',
     async handle({ req }) {
-      return serve(req, PAGE, 'no-cache');
+      return serve(req, (await served()).CONSOLE_PAGE, 'no-cache');
     },
   }),
-  ...Object.keys(CONSOLE_ASSETS).map((p) => assetRoute(`/${p}`)),
+  ...CONSOLE_ASSET_PATHS.map((p) => assetRoute(`/${p}`)),
 ];

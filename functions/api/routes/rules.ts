@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { Principal } from '../../core/auth.ts';
 import { ClientError } from '../../core/errors.ts';
 import { RuleInputSchema, RULE_LIMITS, type Rule } from '../../core/rules/schema.ts';
+import { loadRe2 } from '../../core/rules/text.ts';
 import { createRule, deleteRule, getRule, listRules, replaceRule, tryRules } from '../../core/services/rules.ts';
 import { CHANNELS } from '../../core/types.ts';
 import { json } from '../../http.ts';
@@ -80,6 +81,8 @@ export const ruleRoutes: readonly ApiRoute<any, any>[] = [
     responses: { 201: { description: 'The rule; it applies to messages received 10 s later at the latest.', schema: RuleEnvelopeSchema, headers: { ETag: 'The version, for If-Match.' } } },
     errors: { 400: BAD_RULE, 409: `There are ${RULE_LIMITS.maxRules} rules already, or the rules would hold more than ${RULE_LIMITS.maxPatterns} \`matches\` conditions in all.` },
     bodyExample: EXAMPLE_BODY,
+    // RuleInputSchema compiles `matches` patterns synchronously: RE2 must be loaded before the body is parsed.
+    prepare: loadRe2,
     body: RuleInputSchema,
     async handle({ deps, principal, body }) {
       requireAllChannels(principal);
@@ -123,6 +126,8 @@ export const ruleRoutes: readonly ApiRoute<any, any>[] = [
     responses: { 200: { description: 'The rule after the change.', schema: RuleEnvelopeSchema, headers: { ETag: 'The new version.' } } },
     errors: { 400: BAD_RULE, 409: `The rules would hold more than ${RULE_LIMITS.maxPatterns} \`matches\` conditions in all.` },
     bodyExample: EXAMPLE_BODY,
+    // RuleInputSchema compiles `matches` patterns synchronously: RE2 must be loaded before the body is parsed.
+    prepare: loadRe2,
     body: RuleInputSchema,
     ifMatch: true,
     async handle({ deps, principal, req, params, body }) {

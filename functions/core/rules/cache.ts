@@ -9,6 +9,8 @@
 import type { Clock, Logger } from '../ports.ts';
 import { compileRules, type CompiledRule } from './evaluate.ts';
 import type { RulesStore } from './ports.ts';
+import { needsRe2 } from './schema.ts';
+import { loadRe2 } from './text.ts';
 
 export class RuleCache {
   readonly #store: Pick<RulesStore, 'listRules'>;
@@ -50,7 +52,10 @@ export class RuleCache {
 
   async #refresh(): Promise<readonly CompiledRule[]> {
     try {
-      const rules = compileRules(await this.#store.listRules());
+      const list = await this.#store.listRules();
+      // RE2 is parsed only by a container whose rules hold a pattern (a failed load keeps the last good set).
+      if (needsRe2(list)) await loadRe2();
+      const rules = compileRules(list);
       this.#rules = rules;
       return rules;
     } catch (e) {

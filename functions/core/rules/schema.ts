@@ -4,8 +4,7 @@
  * always one these schemas accept. Pure.
  */
 import * as z from 'zod';
-import { IDENTITY_KINDS } from '../contacts.ts';
-import { CHANNELS, PRIORITIES, TICKET_STATUSES } from '../types.ts';
+import { CHANNELS, IDENTITY_KINDS, PRIORITIES, TICKET_STATUSES } from '../types.ts';
 import { compilePattern, wordForm } from './text.ts';
 
 /** Documented bounds (README → Rules). */
@@ -207,6 +206,12 @@ export const unknownCalendars = (rule: Pick<Rule, 'conditions'>, calendars: Read
   [...(rule.conditions.all ?? []), ...(rule.conditions.any ?? [])].flatMap((c) => (c.calendar !== undefined && !Object.hasOwn(calendars, c.calendar) ? [c.calendar] : []));
 
 const patternsOf = (rule: Pick<Rule, 'conditions'>) => [...(rule.conditions.all ?? []), ...(rule.conditions.any ?? [])].filter((c) => c.op === 'matches');
+
+/**
+ * Do any of these rules hold a `matches` condition, so compiling, validating or costing them needs
+ * RE2 (`await loadRe2()` from ./text.ts first)? Disabled rules count too: their cost is still checked.
+ */
+export const needsRe2 = (rules: ReadonlyArray<Pick<Rule, 'conditions'>>): boolean => rules.some((r) => patternsOf(r).length > 0);
 
 /** How many `matches` conditions a rule has. */
 export const patternCount = (rule: Pick<Rule, 'conditions'>): number => patternsOf(rule).length;

@@ -2,8 +2,34 @@
  * Text tests for rules, on bounded input: `contains` (words and phrases, case- and accent-insensitive,
  * on word boundaries) and `matches` (RE2 through re2js: linear time, no backtracking, so no pattern
  * can make a message take long). Pure.
+ *
+ * re2js (about 150 KB minified) is loaded on demand: only `await import('re2js')` reaches it, so a
+ * bundle split into chunks parses it only when a `matches` rule is compiled or validated. Whoever
+ * compiles patterns awaits `loadRe2()` first (the rule cache and the rules service when the rules
+ * hold a `matches` condition, the rule routes before their body is parsed).
  */
-import { RE2JS } from 're2js';
+import type { RE2JS as RE2JSClass } from 're2js';
+
+let re2: typeof RE2JSClass | undefined;
+let loading: Promise<void> | undefined;
+
+/** Load RE2 once (idempotent; concurrent callers share one import). A failed import may be retried. */
+export function loadRe2(): Promise<void> {
+  if (re2) return Promise.resolve();
+  loading ??= import('re2js').then(
+    (m) => {
+      re2 = m.RE2JS;
+    },
+    (e: unknown) => {
+      loading = undefined;
+      throw e;
+    },
+  );
+  return loading;
+}
+
+/** Has `loadRe2()` completed (so `compilePattern` may run)? */
+export const re2Loaded = (): boolean => re2 !== undefined;
 
 /**
  * Case- and accent-insensitive form: NFKD (compatibility: ﬁ → fi, full-width → ASCII), combining
@@ -49,9 +75,12 @@ export interface Pattern {
 /**
  * Compile a user's pattern with RE2 semantics (case-insensitive; `(?-i)` turns that off). RE2 has
  * no backreferences and no lookaround: those, and any other syntax error, come back as a problem
- * to show the user.
+ * to show the user. Synchronous: RE2 must be loaded (`await loadRe2()`), else this throws a
+ * programming error rather than call a pattern valid or let it match nothing.
  */
 export function compilePattern(source: string): { ok: true; pattern: Pattern } | { ok: false; problem: string } {
+  const RE2JS = re2;
+  if (!RE2JS) throw new Error('RE2 is not loaded: await loadRe2() first');
   try {
     const re = RE2JS.compile(source, RE2JS.CASE_INSENSITIVE);
     return { ok: true, pattern: { test: (s) => re.matcher(s).find(), size: re.programSize() } };

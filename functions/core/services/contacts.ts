@@ -54,7 +54,7 @@ export async function readContact(deps: CoreDeps, id: string, channels?: readonl
  * Several kinds can hold the same digits (a Telegram id and an X id), so the answer is a list.
  */
 export async function findContacts(deps: CoreDeps, address: string, kind: IdentityKind | undefined, channels?: readonly Channel[]): Promise<Array<ContactRead & { matched: IdentityLink[] }>> {
-  const candidates = identityCandidates(address, kind);
+  const candidates = identityCandidates(address, kind, (await import('../phone.ts')).toE164);
   if (candidates.length === 0) throw new ClientError(400, 'invalid_identity', `The address is not a valid ${kind ?? 'identity'} (phones need a country code, e.g. +14155550100).`);
   const links = visible(
     (await Promise.all(candidates.map((c) => deps.contacts.findByIdentity(c.kind, c.value)))).filter((l): l is IdentityLink => l !== undefined),

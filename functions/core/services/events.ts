@@ -3,7 +3,6 @@ import { METRIC, count } from '../metrics.ts';
 import type { CoreDeps } from '../ports.ts';
 import type { ChannelEvent, Job } from '../types.ts';
 import { ingestMessage } from './ingest.ts';
-import { applyCallEvent } from './voice.ts';
 
 export type ActionableEvent = Exclude<ChannelEvent, { kind: 'skipped' }>;
 
@@ -27,7 +26,8 @@ export async function applyEvent(deps: CoreDeps, event: ActionableEvent): Promis
       await ingestMessage(deps, event.message);
       return;
     case 'call':
-      await applyCallEvent(deps, event.call);
+      // Voice (and the phone-number library it needs) loads with the first call event, not at every cold start.
+      await (await import('./voice.ts')).applyCallEvent(deps, event.call);
       return;
     case 'status': {
       const u = event.update;

@@ -3,7 +3,8 @@ import { ClientError } from '../errors.ts';
 import type { CoreDeps } from '../ports.ts';
 import { compileRules, evaluateRules, type FiredRule } from '../rules/evaluate.ts';
 import { rulesOf } from '../rules/ports.ts';
-import { ordered, patternCount, patternWeight, RULE_LIMITS, unknownCalendars, type Rule, type RuleInput } from '../rules/schema.ts';
+import { needsRe2, ordered, patternCount, patternWeight, RULE_LIMITS, unknownCalendars, type Rule, type RuleInput } from '../rules/schema.ts';
+import { loadRe2 } from '../rules/text.ts';
 import type { Signals } from '../signals/index.ts';
 import type { Channel, IdentityKind, Priority } from '../types.ts';
 import { nextMember } from './teams.ts';
@@ -56,6 +57,8 @@ export async function getRule(deps: CoreDeps, id: string): Promise<Rule> {
 
 export async function createRule(deps: CoreDeps, input: RuleInput): Promise<Rule> {
   checkCalendars(deps, input);
+  // Costing patterns (here and in the store) compiles them; the route loaded RE2 to validate the body already.
+  if (needsRe2([input])) await loadRe2();
   const { store } = rulesOf(deps);
   const now = deps.clock.now().toISOString();
   const existing = await store.listRules();
@@ -73,6 +76,7 @@ export async function replaceRule(deps: CoreDeps, id: string, input: RuleInput, 
   const { store } = rulesOf(deps);
   const current = await getRule(deps, id);
   if (ifMatch !== undefined && ifMatch !== current.version) throw stale(current.version, ifMatch);
+  if (needsRe2([input, current])) await loadRe2();
   if (patternCount(input) > patternCount(current) || patternWeight(input) > patternWeight(current)) checkPatterns(await store.listRules(), input, id);
   const rule: Rule = { ...input, id, position: input.position ?? current.position, version: current.version + 1, createdAt: current.createdAt, updatedAt: deps.clock.now().toISOString() };
   const r = await store.replaceRule(rule, current, RULE_LIMITS);
@@ -82,6 +86,9 @@ export async function replaceRule(deps: CoreDeps, id: string, input: RuleInput, 
 }
 
 export async function deleteRule(deps: CoreDeps, id: string, ifMatch: number | undefined): Promise<void> {
+  // The store takes the stored rule's pattern cost off the totals, which compiles its patterns: we
+  // cannot know before it reads the rule whether it has any, and deletes are rare.
+  await loadRe2();
   const r = await rulesOf(deps).store.deleteRule(id, ifMatch);
   if (r === 'missing') throw notFound(id);
   if (r === 'stale') throw stale((await getRule(deps, id)).version, ifMatch);
@@ -120,7 +127,9 @@ export async function tryRules(deps: CoreDeps, sample: SampleMessage): Promise<R
   const { detectSignals } = await import('../signals/index.ts');
   const signals = detectSignals({ text: sample.text, subject: sample.subject });
   // The stored rules as they are now (not the ingest cache).
-  const rules = compileRules(await store.listRules());
+  const list = await store.listRules();
+  if (needsRe2(list)) await loadRe2();
+  const rules = compileRules(list);
   const identityKind: IdentityKind = sample.channel === 'sms' && sample.from && !/^\+?[0-9]+$/.test(sample.from) ? 'sms-sender' : (IDENTITY_OF[sample.channel] ?? 'external');
   const { fired, result } = evaluateRules(rules, {
     triggers: new Set(['ticket.created', 'message.received']),

@@ -1,5 +1,4 @@
 /** What the REST API does with tickets: read, list, reply, update. */
-import { checkVoiceReply } from './voice-replies.ts';
 import { createHash } from 'node:crypto';
 import { ClientError, ConflictError } from '../errors.ts';
 import { openCursor, openListCursor, readPage, sealCursor, sealListCursor, type ListPosition } from '../listing.ts';
@@ -124,7 +123,8 @@ export async function replyToTicket(
     const ticket = await getTicketOr404(deps, ticketId);
     checkVersion(ticket, ifVersion);
     const plan = planReply(ticket, input, actor, deps.ids.newId(), deps.ids.token(), actionContext(deps));
-    await checkVoiceReply(deps, ticket, actor); // after planReply's closed/erased refusals
+    // After planReply's closed/erased refusals. Loaded for voice tickets only (it needs the phone-number library).
+    if (ticket.channel === 'voice') await (await import('./voice-replies.ts')).checkVoiceReply(deps, ticket, actor);
     try {
       await deps.store.appendMessage({
         ticket: plan.ticket,

@@ -13,7 +13,6 @@ import { applyEvent } from './events.ts';
 import { ingestMessage } from './ingest.ts';
 import { lostRace } from './retry.ts';
 import { addRuleNote, assignRoundRobin } from './teams.ts';
-import { applyCallEvent, downloadRecording, downloadTranscript, settleVoiceCall } from './voice.ts';
 
 
 /** `delivery.id`: the queue message's id, stable across redeliveries of one job (not of its duplicates). */
@@ -53,20 +52,23 @@ async function runOne(deps: CoreDeps, job: Job, deliveryId: string | undefined):
     case 'rule-note':
       await addRuleNote(deps, job);
       return;
+    // Voice jobs load the voice services (and the phone-number library) on first use.
     case 'call':
-      await applyCallEvent(deps, job.call);
+      await (await voice()).applyCallEvent(deps, job.call);
       return;
     case 'voice-settle':
-      await settleVoiceCall(deps, job.provider, job.callId);
+      await (await voice()).settleVoiceCall(deps, job.provider, job.callId);
       return;
     case 'voice-recording':
-      await downloadRecording(deps, job.provider, job.callId, job.recordingId);
+      await (await voice()).downloadRecording(deps, job.provider, job.callId, job.recordingId);
       return;
     case 'voice-transcript':
-      await downloadTranscript(deps, job.provider, job.callId, job.transcriptId);
+      await (await voice()).downloadTranscript(deps, job.provider, job.callId, job.transcriptId);
       return;
   }
 }
+
+const voice = () => import('./voice.ts');
 
 export const ackText = (template: string, ticket: Ticket): string => template.replaceAll('{ticket}', ticket.id);
 

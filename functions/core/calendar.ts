@@ -1,6 +1,6 @@
 /**
  * Business calendars for response-time metrics: open hours per weekday in an IANA time zone, minus
- * holidays. Pure (no I/O); luxon supplies the zone offsets.
+ * holidays. Pure (no I/O); the zone offsets come from the runtime's tz database (zone-offset.ts).
  *
  * Semantics (wall clock): an instant is open when its local date (in the calendar's zone) is not a
  * holiday and its local time of day falls inside one of that weekday's windows [start, end) — "24:00"
@@ -21,8 +21,8 @@
  * day at a time: O(days spanned). Offset transitions are located by probing the offset once per UTC day
  * and bisecting to the millisecond, cached per zone and UTC day.
  */
-import { IANAZone } from 'luxon';
 import * as z from 'zod';
+import { isValidTimeZone, zoneOffsetMinutes } from './zone-offset.ts';
 
 export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
 
@@ -92,8 +92,7 @@ function remember<K, V>(map: Map<K, V>, key: K, value: V): V {
 function zoneClock(timeZone: string): ZoneClock {
   const existing = zoneClocks.get(timeZone);
   if (existing) return existing;
-  const zone = IANAZone.create(timeZone);
-  const offsetMs = (ms: number): number => Math.round(zone.offset(ms) * 60_000);
+  const offsetMs = (ms: number): number => Math.round(zoneOffsetMinutes(timeZone, ms) * 60_000);
   const boundaryOffsets = new Map<number, number>();
   const offsetAtDayStart = (k: number): number => boundaryOffsets.get(k) ?? remember(boundaryOffsets, k, offsetMs(k * DAY_MS));
   /**
@@ -295,7 +294,7 @@ function compile(name: string, spec: unknown): { calendar: Calendar; problems?: 
   const { timeZone, week, holidays = [] } = parsed.data;
   const problems: string[] = [];
 
-  if (!IANAZone.isValidZone(timeZone)) problems.push(`${label}: invalid time zone ${JSON.stringify(timeZone)}`);
+  if (!isValidTimeZone(timeZone)) problems.push(`${label}: invalid time zone ${JSON.stringify(timeZone)}`);
 
   const compiled: Array<Array<readonly [number, number]>> = WEEKDAYS.map(() => []);
   for (const [day, windows] of Object.entries(week)) {

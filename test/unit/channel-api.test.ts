@@ -139,4 +139,11 @@ describe('handleWebhook routing', () => {
     expect(await status('/webhooks/api')).toBe('404 unknown_source');
     expect(await status('/webhooks/api/in-app', testConfig({ API_CHANNEL_SECRETS: '' }))).toBe('503 not_configured');
   });
+
+  it('a route named like an Object property is no provider (the registry holds loaders: nothing inherited is ever called)', async () => {
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__']) {
+      expect(await status(`/webhooks/${name}`), name).toBe('404 unknown_provider');
+    }
+    expect(await status('/webhooks/constructor/voice')).toBe('404 unknown_provider');
+  });
 });

@@ -12,7 +12,10 @@ export type ClientSource<T extends object> = T | (() => Promise<T>);
 export const clientOf = <T extends object>(source: ClientSource<T>): Promise<T> =>
   typeof source === 'function' ? (source as () => Promise<T>)() : Promise.resolve(source);
 
-/** One client per container, made the first time it is asked for; a failed load is tried again next time. */
+/**
+ * One client per container, made the first time it is asked for. A failure is not kept: the next
+ * call tries again (a constructor that threw; Node itself keeps a module that failed to evaluate).
+ */
 export function onFirstUse<T>(make: () => Promise<T>): () => Promise<T> {
   let made: Promise<T> | undefined;
   return () =>

@@ -1,10 +1,12 @@
 /** Each Lambda bundle holds only what its function runs (built with the options CDK uses: lib/bundling.ts). */
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
-import { initClosure } from '../../bench/bundles.ts';
 import { describe, expect, it } from 'vitest';
-import { LAMBDA_ENTRIES, esbuildOptions } from '../../lib/bundling.ts';
+import { initClosure } from '../../bench/bundles.ts';
+import { LAMBDA_ENTRIES, WEBHOOKS_OUT_ENTRIES, esbuildOptions } from '../../lib/bundling.ts';
 import type { LambdaName } from '../../lib/settings.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -94,3 +96,22 @@ describe('what module init parses (code splitting: the rest loads on first use)'
   });
 });
 
+describe('every chunk loads from the built files', () => {
+  const entries = { ...LAMBDA_ENTRIES, ...WEBHOOKS_OUT_ENTRIES };
+  it.each(Object.keys(entries) as Array<keyof typeof entries>)(
+    '%s: index.mjs, then each lazy chunk, import in a fresh Node process (as Lambda would load them)',
+    async (fn) => {
+      const out = join(root, 'node_modules/.cache/bundle-load', fn, 'index.mjs');
+      const r = await build({ ...esbuildOptions(join(root, 'functions', entries[fn]), out), metafile: true, absWorkingDir: root });
+      const files = Object.keys(r.metafile.outputs).filter((o) => o.endsWith('.mjs')).map((o) => join(root, o));
+      expect(files.length).toBeGreaterThan(1);
+      const index = files.find((f) => f === out)!;
+      const script = `await import(${JSON.stringify(pathToFileURL(index).href)});for(const f of ${JSON.stringify(files.map((f) => pathToFileURL(f).href))})await import(f);console.log('loaded',${files.length});`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+        env: { PATH: process.env['PATH'] ?? '', STAGE: 'local', FOLLOWUP_QUEUE_URL: 'http://localhost:1/q/f', INGEST_QUEUE_URL: 'http://localhost:1/q/i', AWS_REGION: 'eu-west-1' },
+      });
+      expect(stdout.trim()).toBe(`loaded ${files.length}`);
+    },
+    60_000,
+  );
+});

@@ -5,6 +5,8 @@
  * ~150 KB of the webhook, api and worker bundles. Adapters take either a client (tests, the local
  * stack) or such a maker.
  */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { bounded, CLIENT_TIMEOUTS } from './client-options.ts';
 
 /** A client, or a function that makes it on first use. */
 export type ClientSource<T extends object> = T | (() => Promise<T>);
@@ -24,3 +26,6 @@ export function onFirstUse<T>(make: () => Promise<T>): () => Promise<T> {
       throw e;
     }));
 }
+
+/** The Lambdas' S3 client (bounded waits), made on the first S3 call. */
+export const lazyS3Client = (): (() => Promise<S3Client>) => onFirstUse(async () => new (await import('@aws-sdk/client-s3')).S3Client(bounded(CLIENT_TIMEOUTS.s3)));

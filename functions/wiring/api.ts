@@ -12,7 +12,7 @@ import { voiceDeps } from './voice.ts';
 import { S3ObjectEraser } from '../adapters/s3-erase.ts';
 import { SqsDeadLetterQueues } from '../adapters/sqs-redrive.ts';
 import { bounded, CLIENT_TIMEOUTS } from '../adapters/client-options.ts';
-import { onFirstUse, type ClientSource } from '../adapters/lazy-client.ts';
+import { lazyS3Client, type ClientSource } from '../adapters/lazy-client.ts';
 import { ApiService } from '../api/service.ts';
 import type { Config } from '../config.ts';
 import { rulesPorts } from './rules.ts';
@@ -34,7 +34,7 @@ export interface ApiRuntime extends FunctionRuntime {
 export const apiClients = (): ApiClients => ({
   dynamo: new DynamoDBClient(bounded(CLIENT_TIMEOUTS.dynamo)),
   sqs: new SQSClient(bounded(CLIENT_TIMEOUTS.sqs)),
-  s3: onFirstUse(async () => new (await import('@aws-sdk/client-s3')).S3Client(bounded(CLIENT_TIMEOUTS.s3))),
+  s3: lazyS3Client(),
 });
 
 export function apiDeps(config: Config, clients: ApiClients): CoreDeps {

@@ -8,7 +8,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { bounded, CLIENT_TIMEOUTS } from '../adapters/client-options.ts';
 import { createHttpFetcher } from '../adapters/http-fetcher.ts';
-import { onFirstUse, type ClientSource } from '../adapters/lazy-client.ts';
+import { lazyS3Client, type ClientSource } from '../adapters/lazy-client.ts';
 import { S3ObjectStore } from '../adapters/s3-objects.ts';
 import { SqsDeadLetters, SqsParkingQueue } from '../adapters/sqs-queue.ts';
 import type { Config } from '../config.ts';
@@ -27,7 +27,7 @@ export interface WebhookClients {
 export const webhookClients = (): WebhookClients => ({
   dynamo: new DynamoDBClient(bounded(CLIENT_TIMEOUTS.dynamo)),
   sqs: new SQSClient(bounded(CLIENT_TIMEOUTS.sqs)),
-  s3: onFirstUse(async () => new (await import('@aws-sdk/client-s3')).S3Client(bounded(CLIENT_TIMEOUTS.s3))),
+  s3: lazyS3Client(),
 });
 
 export function webhookDeps(config: Config, clients: WebhookClients): CoreDeps {

@@ -21,7 +21,7 @@ import { commonDeps, notWired, perContainer, type FunctionRuntime } from './comm
 import { voiceDeps } from './voice.ts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { S3ObjectStore } from '../adapters/s3-objects.ts';
-import { onFirstUse, type ClientSource } from '../adapters/lazy-client.ts';
+import { lazyS3Client, onFirstUse, type ClientSource } from '../adapters/lazy-client.ts';
 
 export interface WorkerClients {
   readonly dynamo: DynamoDBClient;
@@ -32,11 +32,14 @@ export interface WorkerClients {
   readonly s3?: ClientSource<S3Client> | undefined;
 }
 
+/** SES v2 (bounded waits), made on the first email sent: only the worker sends, so only its bundle holds it. */
+export const lazySesClient = (): (() => Promise<SESv2Client>) => onFirstUse(async () => new (await import('@aws-sdk/client-sesv2')).SESv2Client(bounded(CLIENT_TIMEOUTS.ses)));
+
 export const workerClients = (config: Pick<Config, 'emailSender'>): WorkerClients => ({
   dynamo: new DynamoDBClient(bounded(CLIENT_TIMEOUTS.dynamo)),
   sqs: new SQSClient(bounded(CLIENT_TIMEOUTS.sqs)),
-  s3: onFirstUse(async () => new (await import('@aws-sdk/client-s3')).S3Client(bounded(CLIENT_TIMEOUTS.s3))),
-  ...(config.emailSender === 'ses' ? { ses: onFirstUse(async () => new (await import('@aws-sdk/client-sesv2')).SESv2Client(bounded(CLIENT_TIMEOUTS.ses))) } : {}),
+  s3: lazyS3Client(),
+  ...(config.emailSender === 'ses' ? { ses: lazySesClient() } : {}),
 });
 
 /** One sender per provider route: replies go out through the provider the ticket came from. */

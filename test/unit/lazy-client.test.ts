@@ -2,7 +2,9 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { clientOf, onFirstUse } from '../../functions/adapters/lazy-client.ts';
+import { clientOf, lazyS3Client, onFirstUse } from '../../functions/adapters/lazy-client.ts';
+import { lazySesClient } from '../../functions/wiring/worker.ts';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { S3ObjectStore } from '../../functions/adapters/s3-objects.ts';
 import { S3ObjectEraser } from '../../functions/adapters/s3-erase.ts';
 
@@ -33,6 +35,19 @@ describe('onFirstUse', () => {
     const c = { send: () => 1 };
     expect(await clientOf(c)).toBe(c);
     expect(await clientOf(async () => c)).toBe(c);
+  });
+});
+
+describe('the Lambdas\' lazily made clients', () => {
+  it('lazyS3Client and lazySesClient make one real client each, with the bounded retry budget', async () => {
+    const s3 = lazyS3Client();
+    const a = await s3();
+    expect(a).toBeInstanceOf(S3Client);
+    expect(await s3()).toBe(a);
+    expect(await a.config.maxAttempts()).toBe(2); // one retry (adapters/client-options.ts)
+    const ses = lazySesClient();
+    expect(await ses()).toBeInstanceOf(SESv2Client);
+    expect(await ses()).toBe(await ses());
   });
 });
 

@@ -5,7 +5,7 @@ import type { CoreSettings } from '../../functions/core/ports.ts';
 import { defaultPolicies } from '../../functions/core/sla-policy.ts';
 import { planIngest } from '../../functions/core/tickets.ts';
 import type { InboundMessage, Ticket } from '../../functions/core/types.ts';
-import { DEFAULT_FOLLOW_UPS } from '../../functions/core/follow-ups/settings.ts';
+import { defaultFollowUps } from '../../functions/core/follow-ups/settings.ts';
 
 const created = new Date('2026-03-02T10:00:00.000Z'); // a Monday
 const plus = (s: number) => new Date(created.getTime() + s * 1000);
@@ -23,7 +23,7 @@ const settings: CoreSettings = {
   automationRateLimitPerHour: 5,
   dedupeTtlDays: 14,
   cursorKey: 'test-cursor-key',
-  followUps: DEFAULT_FOLLOW_UPS,
+  followUps: defaultFollowUps(),
 };
 const ctx = (at: Date): ActionContext => ({ now: at, newId, settings });
 const msg: InboundMessage = {

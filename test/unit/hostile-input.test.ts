@@ -23,7 +23,7 @@ import { handleWebhook } from '../../functions/webhook/service.ts';
 import { processRecord } from '../../functions/worker/handler.ts';
 import { signedMeta } from '../../bin/simulate.ts';
 import { request, testConfig, thrown } from '../helpers/fixtures.ts';
-import { DEFAULT_FOLLOW_UPS } from '../../functions/core/follow-ups/settings.ts';
+import { defaultFollowUps } from '../../functions/core/follow-ups/settings.ts';
 
 const config = testConfig();
 const now = new Date('2026-03-01T10:00:00.000Z');
@@ -188,7 +188,7 @@ describe('automation never amplifies', () => {
   });
 
   it('no acknowledgement is queued when the provider reports failed sender authentication', () => {
-    const settings = { sla: config.sla, autoAck: { enabled: true, text: 'ack' }, automationRateLimitPerHour: 5, dedupeTtlDays: 14, cursorKey: 'k', followUps: DEFAULT_FOLLOW_UPS };
+    const settings = { sla: config.sla, autoAck: { enabled: true, text: 'ack' }, automationRateLimitPerHour: 5, dedupeTtlDays: 14, cursorKey: 'k', followUps: defaultFollowUps() };
     const mail = (senderAuthFailed: boolean): InboundMessage => ({
       provider: 'ses',
       channel: 'email',
@@ -407,7 +407,7 @@ function fakeDeps(o: { commit?: (providerMessageId: string) => Promise<unknown>;
     clock: { now: () => now },
     ids: { newId: () => Math.random().toString(36).slice(2), token: () => 'token' },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    settings: { sla: config.sla, autoAck: config.autoAck, automationRateLimitPerHour: 5, dedupeTtlDays: 14, cursorKey: 'k', followUps: DEFAULT_FOLLOW_UPS },
+    settings: { sla: config.sla, autoAck: config.autoAck, automationRateLimitPerHour: 5, dedupeTtlDays: 14, cursorKey: 'k', followUps: defaultFollowUps() },
   };
 }
 
@@ -453,7 +453,7 @@ describe('second pass: neighbours of the fixed inputs', () => {
   });
 
   it('participants stop at 50; the ticket item stays bounded however many mails cc strangers', () => {
-    const settings = { sla: config.sla, autoAck: { enabled: false, text: '' }, automationRateLimitPerHour: 5, dedupeTtlDays: 14, cursorKey: 'k', followUps: DEFAULT_FOLLOW_UPS };
+    const settings = { sla: config.sla, autoAck: { enabled: false, text: '' }, automationRateLimitPerHour: 5, dedupeTtlDays: 14, cursorKey: 'k', followUps: defaultFollowUps() };
     let ticket: Ticket | undefined;
     for (let i = 0; i < 30; i++) {
       const msg: InboundMessage = {

@@ -1,6 +1,6 @@
 /** core/rules/apply.ts through planIngest: what rules change on arrival, as events in the ingest's own transaction. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FOLLOW_UPS } from '../../functions/core/follow-ups/settings.ts';
+import { defaultFollowUps } from '../../functions/core/follow-ups/settings.ts';
 import type { CoreSettings, IngestContext } from '../../functions/core/ports.ts';
 import { planPatch } from '../../functions/core/agent-actions.ts';
 import { triageOf } from '../../functions/core/rules/apply.ts';
@@ -25,7 +25,7 @@ const settings: CoreSettings = {
   automationRateLimitPerHour: 5,
   dedupeTtlDays: 14,
   cursorKey: 'k',
-  followUps: DEFAULT_FOLLOW_UPS,
+  followUps: defaultFollowUps(),
 };
 const msg = (text: string, over: Partial<InboundMessage> = {}): InboundMessage => ({
   provider: 'meta',

@@ -1,7 +1,7 @@
 /** core/services/teams.ts: the round-robin and note jobs against in-memory ports (races that are hard to time on the real stack). */
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../../functions/core/errors.ts';
-import { DEFAULT_FOLLOW_UPS } from '../../functions/core/follow-ups/settings.ts';
+import { defaultFollowUps } from '../../functions/core/follow-ups/settings.ts';
 import type { CoreDeps } from '../../functions/core/ports.ts';
 import type { Agent, RulesStore } from '../../functions/core/rules/ports.ts';
 import type { Rule } from '../../functions/core/rules/schema.ts';
@@ -52,7 +52,7 @@ function deps(initial: Ticket, opts: { agents?: Agent[]; members?: string[]; rul
     clock: { now: opts.now ?? (() => new Date(at)) },
     ids: { newId: () => `E${String(++n).padStart(4, '0')}`, token: () => 'x' },
     log: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    settings: { sla: { policies: [], calendars: {} }, followUps: DEFAULT_FOLLOW_UPS },
+    settings: { sla: { policies: [], calendars: {} }, followUps: defaultFollowUps() },
   } as unknown as CoreDeps;
   return { d, ticket: () => current, turns: () => turn, enqueued, messages };
 }

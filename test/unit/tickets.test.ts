@@ -3,7 +3,7 @@ import type { CoreSettings, IngestContext } from '../../functions/core/ports.ts'
 import { defaultPolicies } from '../../functions/core/sla-policy.ts';
 import { planIngest } from '../../functions/core/tickets.ts';
 import type { InboundMessage, Ticket } from '../../functions/core/types.ts';
-import { DEFAULT_FOLLOW_UPS } from '../../functions/core/follow-ups/settings.ts';
+import { defaultFollowUps } from '../../functions/core/follow-ups/settings.ts';
 
 export const settings: CoreSettings = {
   sla: { policies: defaultPolicies({ sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600, api: 3600, voice: 3600 }), calendars: {} },
@@ -11,7 +11,7 @@ export const settings: CoreSettings = {
   automationRateLimitPerHour: 5,
   dedupeTtlDays: 14,
   cursorKey: 'test-cursor-key',
-  followUps: DEFAULT_FOLLOW_UPS,
+  followUps: defaultFollowUps(),
 };
 const now = new Date('2026-03-01T10:00:00.000Z');
 let n = 0;

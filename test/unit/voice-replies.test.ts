@@ -1,6 +1,6 @@
 /** Agent replies on voice tickets (replyToTicket → voice-replies.ts): the refusals and when a callback task is recorded. */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_FOLLOW_UPS } from '../../functions/core/follow-ups/settings.ts';
+import { defaultFollowUps } from '../../functions/core/follow-ups/settings.ts';
 import type { CoreDeps, CoreSettings } from '../../functions/core/ports.ts';
 import { replyToTicket } from '../../functions/core/services/tickets.ts';
 import { defaultPolicies } from '../../functions/core/sla-policy.ts';
@@ -12,7 +12,7 @@ const settings: CoreSettings = {
   automationRateLimitPerHour: 5,
   dedupeTtlDays: 14,
   cursorKey: 'test-cursor-key',
-  followUps: DEFAULT_FOLLOW_UPS,
+  followUps: defaultFollowUps(),
 };
 
 const voiceTicket = (over: Partial<Ticket>): Ticket =>

@@ -96,4 +96,5 @@ export function followUpSettings(v: z.output<typeof FollowUpEnvSchema>): FollowU
   };
 }
 
-export const DEFAULT_FOLLOW_UPS: FollowUpSettings = followUpSettings(FollowUpEnvSchema.parse({}));
+/** Every follow-up setting at its default (tests and tools; a function builds its own from its env, so nothing is parsed at import). */
+export const defaultFollowUps = (): FollowUpSettings => followUpSettings(FollowUpEnvSchema.parse({}));

@@ -6,6 +6,7 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onFirstUse } from '../../functions/adapters/lazy-client.ts';
+import { S3ObjectEraser } from '../../functions/adapters/s3-erase.ts';
 import { apiDeps } from '../../functions/wiring/api.ts';
 import { webhookDeps } from '../../functions/wiring/webhook.ts';
 import { ATTACHMENTS } from '../../functions/spec.ts';
@@ -52,4 +53,20 @@ describe('Lambda wiring with clients made on first use', () => {
     expect(await res.text()).toBe('hello');
     expect(made).toBe(1);
   });
+
+  it('api erase: stored bytes are deleted through the lazily made client, only under the attachments prefix', async () => {
+    made = 0;
+    const bucket = stack.runtime.config.attachmentsBucket;
+    const mine = `${ATTACHMENTS.prefix}wiring/${Date.now()}-erase.bin`;
+    const outside = `other/${Date.now()}-keep.bin`;
+    for (const Key of [mine, outside]) await stack.clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'x' }));
+    const eraser = new S3ObjectEraser(lazyS3(), bucket);
+    await eraser.deleteObjects([mine, mine, outside]);
+    expect(made).toBe(1);
+    await expect(stack.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: mine }))).rejects.toMatchObject({ name: 'NoSuchKey' });
+    expect((await stack.clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: outside }))).Body).toBeDefined();
+    // Idempotent: deleting what is already gone succeeds.
+    await eraser.deleteObjects([mine]);
+  });
 });
+

@@ -4,7 +4,7 @@
  * for --stripped).
  *
  *   --stripped   worker off, no acknowledgements, no logs or EMF (the old bench's variant)
- *   --only a,b   run only these parts: pure, ingest, lists, usage, recovery, responseTimes, bundles, webhooks
+ *   --only a,b   run only these parts: pure, sdk, ingest, lists, usage, recovery, responseTimes, bundles, webhooks
  *   --quick      fewer repeats (a smoke run; figures are noisier)
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -18,12 +18,13 @@ import { phone, smsRequest, targetOf, timed } from './load.ts';
 import { benchRecovery } from './outage.ts';
 import { benchPure } from './pure.ts';
 import { benchResponseTimes } from './response-times.ts';
+import { benchSdk } from './sdk.ts';
 import { progress, round } from './stats.ts';
 import { measureUsage } from './usage.ts';
 import { benchWebhooksOut } from './webhooks-out.ts';
 
 const { values: args } = parseArgs({ options: { stripped: { type: 'boolean', default: false }, only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
-const parts = new Set((args.only ?? 'pure,ingest,lists,usage,recovery,responseTimes,bundles,webhooks').split(',').map((s) => s.trim()));
+const parts = new Set((args.only ?? 'pure,sdk,ingest,lists,usage,recovery,responseTimes,bundles,webhooks').split(',').map((s) => s.trim()));
 const q = args.quick;
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -47,6 +48,11 @@ const results: Record<string, unknown> = {
 if (parts.has('pure')) {
   progress('pure paths');
   results['pure'] = benchPure();
+}
+
+if (parts.has('sdk')) {
+  progress('SDK CPU per call, default options vs ours');
+  results['sdk'] = await benchSdk(q ? 3 : 7, q ? 500 : 1_500);
 }
 
 if (parts.has('ingest') || parts.has('lists') || parts.has('usage')) {

@@ -101,6 +101,11 @@ export function printReport(r: J): void {
   }
   const pure = r['pure'] as J | undefined;
   if (pure) console.log(`\npure paths: Twilio verify ${pure['twilioVerifyOpsPerSec']} ops/s, normalize ${pure['twilioNormalizeOpsPerSec']} ops/s`);
+  const sdk = r['sdk'] as Record<string, J> | undefined;
+  if (sdk) {
+    const line = (k: string, label: string) => (sdk[k] ? `${label} ${sdk[k]['stockUs']} → ${sdk[k]['leanUs']} µs (${sdk[k]['ratio']}×)` : '');
+    console.log(`SDK CPU per call, default options → ours (sdk-lean.ts): ${line('getItem', 'GetItem')}, ${line('transactWrite7', 'TransactWriteItems of 7')}`);
+  }
   if (r['memory']) console.log(`memory (bench process, RSS MiB): after warm-up ${r['memory']['rssMiBAfterWarmUp']}, at end ${r['memory']['rssMiBAtEnd']}`);
   console.log(`bench took ${r['benchSeconds']} s`);
 }

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { passesStreamFilter } from '../functions/webhooks-out/dispatcher.ts';
+import { LEAN_SDK } from '../functions/adapters/sdk-lean.ts';
 
 export interface LocalStreamPoller {
   /** Stop polling (like killing the dispatcher); resolves when the batch in flight is done. */
@@ -38,7 +39,7 @@ export function startStreamPoller(opts: {
   readonly onError: (msg: string, extra: Record<string, unknown>) => void;
   readonly idleMs?: number;
 }): LocalStreamPoller {
-  const streams = new DynamoDBStreamsClient({ endpoint: opts.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const streams = new DynamoDBStreamsClient({ endpoint: opts.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, ...LEAN_SDK });
   const shards = new Map<string, ShardState>();
   let running = false;
   let loop: Promise<void> | undefined;

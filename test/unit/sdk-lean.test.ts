@@ -1,0 +1,105 @@
+/**
+ * functions/adapters/sdk-lean.ts: the SHA-256/HMAC the SDK signs with, and the logger without `info`.
+ * Vectors: FIPS 180-2 (SHA-256 of "" and "abc") and RFC 4231 test cases 1, 2 and 6 (HMAC-SHA256).
+ */
+import { Readable } from 'node:stream';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { bounded, CLIENT_TIMEOUTS } from '../../functions/adapters/client-options.ts';
+import { LEAN_SDK, Sha256 } from '../../functions/adapters/sdk-lean.ts';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+async function digest(secret: ConstructorParameters<typeof Sha256>[0], ...parts: Parameters<Sha256['update']>[]) {
+  const h = new Sha256(secret);
+  for (const p of parts) h.update(...p);
+  return hex(await h.digest());
+}
+
+describe('Sha256 (the SDK sha256 option)', () => {
+  it('hashes as FIPS 180-2 publishes', async () => {
+    expect(await digest(undefined)).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(await digest(undefined, ['abc'])).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(await digest(undefined, ['a'], ['b'], ['c'])).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('keys HMAC-SHA256 as RFC 4231 publishes, whatever form the key and data take', async () => {
+    expect(await digest(new Uint8Array(20).fill(0x0b), ['Hi There'])).toBe('b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7');
+    expect(await digest('Jefe', ['what do ya want for nothing?'])).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    // A key longer than the block is hashed first (test case 6); given as an ArrayBuffer.
+    expect(await digest(new Uint8Array(131).fill(0xaa).buffer, ['Test Using Larger Than Block-Size Key - Hash Key First'])).toBe(
+      '60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54',
+    );
+    // A view into a larger buffer uses only its own bytes; data given as hex and base64.
+    const big = new Uint8Array(40).fill(0x01);
+    big.fill(0x0b, 10, 30);
+    expect(await digest(big.subarray(10, 30), [Buffer.from('Hi There').toString('hex'), 'hex'])).toBe('b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7');
+    expect(await digest('Jefe', [Buffer.from('what do ya want for nothing?').toString('base64'), 'base64'])).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  });
+
+  it('takes an empty key as HMAC does (a KeyObject cannot be empty)', async () => {
+    expect(await digest('', [''])).toBe('b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad');
+  });
+
+  it('starts over on reset()', async () => {
+    const h = new Sha256('Jefe');
+    h.update('something else');
+    h.reset();
+    h.update('what do ya want for nothing?');
+    expect(hex(await h.digest())).toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+  });
+});
+
+/** A DynamoDB client whose transport records the signed request and answers `{}`. */
+function clientWith(options: object) {
+  const sent: { headers: Record<string, string> }[] = [];
+  const client = new DynamoDBClient({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
+    ...options,
+    requestHandler: {
+      handle: async (req: { headers: Record<string, string> }) => {
+        sent.push(req);
+        return { response: { statusCode: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Readable.from([Buffer.from('{}')]) } };
+      },
+    } as never,
+  });
+  // The SDK's per-call random invocation id is signed too: made fixed so two clients sign the same request.
+  client.middlewareStack.addRelativeTo(
+    ((next: (a: { request: unknown }) => Promise<unknown>) => (args: { request: unknown }) => {
+      (args.request as { headers: Record<string, string> }).headers['amz-sdk-invocation-id'] = '00000000-0000-4000-8000-000000000000';
+      return next(args);
+    }) as never,
+    { relation: 'before', toMiddleware: 'httpSigningMiddleware' },
+  );
+  return { client, sent };
+}
+
+describe('clients made with bounded()', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('sign every request exactly as the SDK default does', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-11-25T12:00:00Z') });
+    const ours = clientWith(bounded(CLIENT_TIMEOUTS.dynamo));
+    const stock = clientWith({ maxAttempts: 2 }); // signed too (amz-sdk-request: attempt=1; max=2)
+    const cmd = () => new GetItemCommand({ TableName: 'tickets', Key: { PK: { S: 'TICKET#01J' }, SK: { S: 'META' } } });
+    await ours.client.send(cmd());
+    await stock.client.send(cmd());
+    expect(ours.sent[0]!.headers['authorization']).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20261125\/us-east-1\/dynamodb\/aws4_request, SignedHeaders=.*, Signature=[0-9a-f]{64}$/);
+    expect(ours.sent[0]!.headers['authorization']).toBe(stock.sent[0]!.headers['authorization']);
+  });
+
+  it("skip the SDK's per-call log filter (it walked every attribute in and out for a no-op logger)", async () => {
+    expect(LEAN_SDK.logger.info).toBeUndefined();
+    // The filter reads each member of the input once more; count reads of one member.
+    const readsOfKey = async (options: object) => {
+      let reads = 0;
+      const input = new Proxy({ TableName: 'tickets', Key: { PK: { S: 'TICKET#01J' } } }, { get: (t, p) => ((p === 'Key' && reads++), Reflect.get(t, p)) });
+      await clientWith(options).client.send(new GetItemCommand(input));
+      return reads;
+    };
+    const stock = await readsOfKey({});
+    const ours = await readsOfKey(bounded(CLIENT_TIMEOUTS.dynamo));
+    expect(ours).toBeGreaterThan(0);
+    expect(ours).toBeLessThan(stock);
+  });
+});

@@ -15,7 +15,7 @@
  *   made a KeyObject first; the digests are the same bytes (RFC 4231 vectors and a SigV4 signature
  *   compared with the SDK's own, test/unit/sdk-lean.test.ts).
  */
-import { createHash, createHmac, createSecretKey, type Hash, type Hmac } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type Hash, type Hmac, type KeyObject } from 'node:crypto';
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 
@@ -24,6 +24,24 @@ const bytes = (data: SourceData, encoding?: BufferEncoding): Buffer => {
   if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   return Buffer.from(data);
 };
+
+/**
+ * The HMAC key as a KeyObject. SigV4 signs every request with the signing key it derived and cached
+ * for the day, the same Uint8Array each time: its KeyObject is made once (weakly held). A KeyObject
+ * cannot be empty; an empty key keys the HMAC as the SDK's own hash does.
+ */
+const keyObjects = new WeakMap<object, { readonly bytes: Buffer; readonly key: KeyObject }>();
+function keyOf(secret: SourceData): KeyObject | Buffer {
+  const key = bytes(secret);
+  if (key.length === 0) return key;
+  if (typeof secret === 'string') return createSecretKey(key);
+  // Keyed by the object, checked by its bytes: a buffer reused with other contents gets a new key.
+  const cached = keyObjects.get(secret);
+  if (cached?.bytes.equals(key)) return cached.key;
+  const made = createSecretKey(key);
+  keyObjects.set(secret, { bytes: Buffer.from(key), key: made });
+  return made;
+}
 
 /** The SDK's `sha256` option (a HashConstructor): SHA-256, or HMAC-SHA256 when given a secret. */
 export class Sha256 {
@@ -48,9 +66,7 @@ export class Sha256 {
       this.#hash = createHash('sha256');
       return;
     }
-    const key = bytes(this.#secret);
-    // A KeyObject cannot be empty; an empty key keys the HMAC as the SDK's own hash does.
-    this.#hash = createHmac('sha256', key.length > 0 ? createSecretKey(key) : key);
+    this.#hash = createHmac('sha256', keyOf(this.#secret));
   }
 }
 

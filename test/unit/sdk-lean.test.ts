@@ -103,3 +103,16 @@ describe('clients made with bounded()', () => {
     expect(ours).toBeLessThan(stock);
   });
 });
+
+describe('Sha256 key reuse', () => {
+  it('a key buffer reused with other contents keys the HMAC with its new bytes', async () => {
+    const key = new Uint8Array(20).fill(0x0b);
+    expect(await digest(key, ['Hi There'])).toBe('b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7');
+    expect(await digest(key, ['Hi There'])).toBe('b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7');
+    key.set(Buffer.from('Jefe'));
+    const jefe = Buffer.from('Jefe');
+    const expected = await digest(new Uint8Array([...jefe, ...new Uint8Array(16).fill(0x0b)]), ['what do ya want for nothing?']);
+    expect(await digest(key, ['what do ya want for nothing?'])).toBe(expected);
+    expect(expected).not.toBe('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843'); // the key is 20 bytes, not "Jefe"
+  });
+});

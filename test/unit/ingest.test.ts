@@ -4,7 +4,10 @@
  * unhandled rejection.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CoreDeps, IngestContext } from '../../functions/core/ports.ts';
+import { ConflictError } from '../../functions/core/errors.ts';
+import { defaultFollowUps } from '../../functions/core/follow-ups/settings.ts';
+import type { CoreDeps, CoreSettings, IngestContext } from '../../functions/core/ports.ts';
+import { defaultPolicies } from '../../functions/core/sla-policy.ts';
 import { ingestMessage } from '../../functions/core/services/ingest.ts';
 import type { InboundMessage } from '../../functions/core/types.ts';
 
@@ -38,6 +41,15 @@ function depsWith(read: () => Promise<IngestContext>, events: string[]): CoreDep
   } as unknown as CoreDeps;
 }
 
+const settings: CoreSettings = {
+  sla: { policies: defaultPolicies({ sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600, api: 3600, voice: 3600 }), calendars: {} },
+  autoAck: { enabled: false, text: '' },
+  automationRateLimitPerHour: 5,
+  dedupeTtlDays: 14,
+  cursorKey: 'test-cursor-key',
+  followUps: defaultFollowUps(),
+};
+
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => unhandled.push(e);
 afterEach(() => {
@@ -66,5 +78,28 @@ describe('ingestMessage', () => {
     await new Promise((r) => setTimeout(r, 20));
     expect(unhandled).toEqual([]);
     expect(events).toEqual(['read issued', 'rules asked']);
+  });
+
+  it('re-reads after losing a race: the next attempt sees what won', async () => {
+    const events: string[] = [];
+    let reads = 0;
+    let commits = 0;
+    let n = 0;
+    const deps = {
+      ...depsWith(async () => {
+        reads++;
+        // The second read finds the message the concurrent delivery stored.
+        return (reads === 1 ? {} : { duplicateOf: { ticketId: 'T9', messageId: 'M9', pendingJobs: [] } }) as IngestContext;
+      }, events),
+      ids: { newId: () => `01JBENCH${String(++n).padStart(18, '0')}` },
+      clock: { now: () => new Date('2026-11-25T12:00:00.000Z') },
+      settings,
+    } as unknown as CoreDeps;
+    (deps.store as unknown as Record<string, unknown>)['commitIngest'] = async () => {
+      commits++;
+      throw new ConflictError('the ticket changed');
+    };
+    expect(await ingestMessage(deps, msg)).toEqual({ duplicate: true, ticketId: 'T9', messageId: 'M9', newTicket: false });
+    expect({ reads, commits }).toEqual({ reads: 2, commits: 1 });
   });
 });

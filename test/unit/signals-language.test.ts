@@ -5,12 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { detectSignals } from '../../functions/core/signals/index.ts';
 import { functionWordVote } from '../../functions/core/signals/function-words.ts';
-import { detectLanguage } from '../../functions/core/signals/language.ts';
+import { detectLanguage, languageSample, MIN_FUNCTION_WORD_LETTERS, rankLanguages } from '../../functions/core/signals/language.ts';
 import { FUNCTION_WORDS } from '../../functions/core/signals/function-words.generated.ts';
 import { ISO_639_1, LANGUAGES } from '../../functions/core/signals/languages.ts';
 import { ownText } from '../../functions/core/signals/own-text.ts';
 import { MODELS } from '../../functions/core/signals/trigrams.generated.ts';
-import { CLOSE_PAIRS, ONE_LINERS } from '../fixtures/signals/sentences.ts';
+import { CLOSE_PAIRS, HELD_OUT, ONE_LINERS, SENTENCES, SHORT } from '../fixtures/signals/sentences.ts';
 
 const lang = (text: string): string => detectSignals({ text }).language;
 
@@ -188,5 +188,46 @@ describe('regression guard: longer messages in many scripts', () => {
     ['und', 'https://example.com/orders/12345?ref=abc'],
   ])('%s: %s', (expected, text) => {
     expect(lang(text)).toBe(expected);
+  });
+});
+
+describe('rankLanguages: one lookup per trigram for every language gives franc\'s scores exactly', () => {
+  // The reference: franc's distance with one (trigram → rank) map per language, as language.ts had it.
+  const allowed = new Set<string>(LANGUAGES);
+  const perLanguage = new Map(Object.entries(MODELS).map(([script, raw]) => [script, Object.entries(raw).filter(([c]) => allowed.has(c)).map(([c, j]) => [c, new Map(j.split('|').map((t, r) => [t, r]))] as const)]));
+  function reference(text: string): Array<[string, number]> {
+    const sample = languageSample(text);
+    if ((sample.match(/\p{L}/gu)?.length ?? 0) < MIN_FUNCTION_WORD_LETTERS) return [];
+    const ours = rankLanguages(text, MIN_FUNCTION_WORD_LETTERS);
+    // The script choice is not what changed: take it from the result's languages.
+    const script = [...perLanguage].find(([, models]) => models.some(([c]) => c === ours[0]?.[0]))?.[0];
+    if (!script) return ours;
+    const clean = ` ${sample.replace(/[\u0021-\u0040]+/g, ' ').replace(/\s+/g, ' ').trim().toLowerCase()} `;
+    const counts = new Map<string, number>();
+    for (let i = 0; i + 3 <= clean.length; i++) counts.set(clean.slice(i, i + 3), (counts.get(clean.slice(i, i + 3)) ?? 0) + 1);
+    const trigrams = [...counts].sort((a, b) => a[1] - b[1]);
+    const ranked = perLanguage.get(script)!.map(([code, model]) => {
+      let d = 0;
+      for (const [t, n] of trigrams) {
+        const rank = model.get(t);
+        d += rank === undefined ? 300 : Math.abs(n - rank - 1);
+      }
+      return [code, d] as [string, number];
+    }).sort((a, b) => a[1] - b[1]);
+    const min = ranked[0]![1];
+    const max = sample.length * 300 - min;
+    return ranked.map(([code, d]) => [code, 1 - (d - min) / max || 0]);
+  }
+
+  it('on every labelled sentence, and on mixed and repetitive text', () => {
+    const texts = [...SENTENCES, ...SHORT, ...HELD_OUT, ...ONE_LINERS, ...CLOSE_PAIRS].map((s) => s.text);
+    texts.push('aaa aaa aaa aaa aaa aaa', 'the the the the the the the', `${'Bonjour, ma commande '.repeat(40)}`, 'Hola, necesito ayuda con mi pedido. Thanks!', 'Здравствуйте, мой заказ не пришёл уже две недели.');
+    let compared = 0;
+    for (const text of texts) {
+      const ours = rankLanguages(text, MIN_FUNCTION_WORD_LETTERS);
+      if (ours.length > 1) compared++;
+      expect(ours, text).toEqual(reference(text));
+    }
+    expect(compared).toBeGreaterThan(100);
   });
 });

@@ -18,6 +18,7 @@ const MAX_INGEST_ATTEMPTS = 8;
 
 /** Once per message, not per attempt: signals (language, sentiment, abuse) and the rules (cached, core/rules/cache.ts). */
 async function triageFor(deps: CoreDeps, msg: InboundMessage): Promise<Triage> {
+  await afterPendingIo(); // the read is on the wire first
   // Loaded lazily (the worker ingests only parked messages; the webhook's first message loads it).
   const { detectSignals } = await import('../signals/index.ts');
   return triageOf(detectSignals({ text: msg.text, subject: msg.email?.subject }), deps.rules ? await deps.rules.active() : []);
@@ -29,15 +30,12 @@ const afterPendingIo = (): Promise<void> => new Promise((resolve) => setImmediat
 export async function ingestMessage(deps: CoreDeps, msg: InboundMessage): Promise<IngestResult> {
   const dedupeKey = dedupeKeyOf(msg);
   // The first read goes out before the signals are computed, so that CPU work (language, sentiment,
-  // abuse: ~0.5 ms) overlaps the round trip instead of adding to it. A read that fails while the
-  // signals run is not an unhandled rejection: it is awaited (and thrown) just below.
-  let firstRead: Promise<IngestContext> | undefined = deps.store.getIngestContext(msg, dedupeKey);
-  firstRead.catch(() => undefined);
-  await afterPendingIo();
-  const triage = await triageFor(deps, msg);
+  // abuse) overlaps the round trip instead of adding to it. Both are awaited together: a failed read
+  // is thrown at once (the triage's outcome is then dropped, never an unhandled rejection).
+  const [firstCtx, triage] = await Promise.all([deps.store.getIngestContext(msg, dedupeKey), triageFor(deps, msg)]);
+  let ctx: IngestContext | undefined = firstCtx;
   for (let attempt = 1; ; attempt++) {
-    const ctx = await (firstRead ?? deps.store.getIngestContext(msg, dedupeKey));
-    firstRead = undefined;
+    ctx ??= await deps.store.getIngestContext(msg, dedupeKey);
     if (ctx.duplicateOf) {
       deps.metrics.emit([count(METRIC.DuplicateDeliveries, dimsOf(msg))]);
       // The first delivery stored the message but may have died before queueing its follow-ups.
@@ -58,7 +56,10 @@ export async function ingestMessage(deps: CoreDeps, msg: InboundMessage): Promis
       await deps.store.commitIngest(plan.write);
     } catch (e) {
       // Lost a race with a concurrent delivery: re-read; the next round sees what won.
-      if (await lostRace(e, attempt, (x) => x instanceof DuplicateError || x instanceof ConflictError, MAX_INGEST_ATTEMPTS)) continue;
+      if (await lostRace(e, attempt, (x) => x instanceof DuplicateError || x instanceof ConflictError, MAX_INGEST_ATTEMPTS)) {
+        ctx = undefined;
+        continue;
+      }
       throw e;
     }
     deps.metrics.emit(plan.metrics);

@@ -5,12 +5,19 @@
  * read, no redirects followed (a 3xx is a failed attempt).
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import type { PostResult, WebhookPoster } from '../core/events-out/types.ts';
 
 const MAX_READ = 4096;
+
+/**
+ * node:http taken as the CommonJS module, not imported as ESM: on Node 24 building node:http's ESM
+ * namespace reads every export, and its lazy WebSocket/undici getters load undici, ~25 ms at every
+ * cold start of each function that imports this file (api, dispatcher, delivery; `bench/bundles.ts`).
+ */
+const httpRequest = process.getBuiltinModule('node:http').request;
 
 /** Every address of a host (A and AAAA). */
 export const resolveAll = async (host: string): Promise<readonly string[]> => (await dnsLookup(host, { all: true, verbatim: true })).map((a) => a.address);

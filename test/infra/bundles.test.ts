@@ -96,6 +96,21 @@ describe('what module init parses (code splitting: the rest loads on first use)'
   });
 });
 
+describe('no function builds node:http as an ES module at init', () => {
+  // On Node 24 the ESM namespace of node:http reads its lazy undici getters: ~25 ms per cold start
+  // (functions/adapters/webhook-http.ts takes it with process.getBuiltinModule instead).
+  const entries = { ...LAMBDA_ENTRIES, ...WEBHOOKS_OUT_ENTRIES };
+  it.each(Object.keys(entries) as Array<keyof typeof entries>)('%s', async (fn) => {
+    const out = join(root, 'node_modules/.cache/bundle-test-http', fn, 'index.mjs');
+    const meta = (await build({ ...esbuildOptions(join(root, 'functions', entries[fn]), out), write: false, metafile: true, absWorkingDir: root })).metafile;
+    const entry = Object.keys(meta.outputs).find((o) => o.endsWith(`bundle-test-http/${fn}/index.mjs`))!;
+    const builtins = [...initClosure(meta, entry)].flatMap((o) => meta.outputs[o]!.imports.filter((i) => i.external && i.kind === 'import-statement').map((i) => i.path));
+    expect(builtins.length, fn).toBeGreaterThan(0); // the check reads the imports at all
+    expect(builtins, fn).not.toContain('node:http');
+    expect(builtins, fn).not.toContain('http');
+  });
+});
+
 describe('every chunk loads from the built files', () => {
   const entries = { ...LAMBDA_ENTRIES, ...WEBHOOKS_OUT_ENTRIES };
   it.each(Object.keys(entries) as Array<keyof typeof entries>)(

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { buildConfig, type Config } from '../../functions/config.ts';
 import type { HttpRequest } from '../../functions/http.ts';
+import { defaultFollowUps } from '../../functions/core/follow-ups/settings.ts';
+import type { CoreSettings } from '../../functions/core/ports.ts';
+import { defaultPolicies } from '../../functions/core/sla-policy.ts';
 
 export const fixtureBytes = (path: string): Buffer => readFileSync(new URL(`../fixtures/${path}`, import.meta.url));
 export const fixtureText = (path: string): string => fixtureBytes(path).toString('utf8');
@@ -8,6 +11,17 @@ export const fixtureJson = <T = any>(path: string): T => JSON.parse(fixtureText(
 
 export const testConfig = (env: Record<string, string> = {}): Config =>
   buildConfig({ STAGE: 'local', FOLLOWUP_QUEUE_URL: 'http://localhost:1/q/f', INGEST_QUEUE_URL: 'http://localhost:1/q/i', ...env });
+
+/** Core settings for unit tests: the default SLA policies (1 h, email 4 h), no acknowledgement. */
+export const coreSettings = (over: Partial<CoreSettings> = {}): CoreSettings => ({
+  sla: { policies: defaultPolicies({ sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600, api: 3600, voice: 3600 }), calendars: {} },
+  autoAck: { enabled: false, text: '' },
+  automationRateLimitPerHour: 5,
+  dedupeTtlDays: 14,
+  cursorKey: 'test-cursor-key',
+  followUps: defaultFollowUps(),
+  ...over,
+});
 
 export function request(method: string, path: string, body: string | Buffer, headers: Record<string, string> = {}, rawQuery = ''): HttpRequest {
   return {

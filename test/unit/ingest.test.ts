@@ -4,10 +4,9 @@
  * unhandled rejection.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { coreSettings } from '../helpers/fixtures.ts';
 import { ConflictError } from '../../functions/core/errors.ts';
-import { defaultFollowUps } from '../../functions/core/follow-ups/settings.ts';
-import type { CoreDeps, CoreSettings, IngestContext } from '../../functions/core/ports.ts';
-import { defaultPolicies } from '../../functions/core/sla-policy.ts';
+import type { CoreDeps, IngestContext } from '../../functions/core/ports.ts';
 import { ingestMessage } from '../../functions/core/services/ingest.ts';
 import type { InboundMessage } from '../../functions/core/types.ts';
 
@@ -41,14 +40,7 @@ function depsWith(read: () => Promise<IngestContext>, events: string[]): CoreDep
   } as unknown as CoreDeps;
 }
 
-const settings: CoreSettings = {
-  sla: { policies: defaultPolicies({ sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600, api: 3600, voice: 3600 }), calendars: {} },
-  autoAck: { enabled: false, text: '' },
-  automationRateLimitPerHour: 5,
-  dedupeTtlDays: 14,
-  cursorKey: 'test-cursor-key',
-  followUps: defaultFollowUps(),
-};
+const settings = coreSettings();
 
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => unhandled.push(e);

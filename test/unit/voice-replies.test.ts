@@ -1,19 +1,11 @@
 /** Agent replies on voice tickets (replyToTicket → voice-replies.ts): the refusals and when a callback task is recorded. */
 import { describe, expect, it } from 'vitest';
-import { defaultFollowUps } from '../../functions/core/follow-ups/settings.ts';
-import type { CoreDeps, CoreSettings } from '../../functions/core/ports.ts';
+import { coreSettings } from '../helpers/fixtures.ts';
+import type { CoreDeps } from '../../functions/core/ports.ts';
 import { replyToTicket } from '../../functions/core/services/tickets.ts';
-import { defaultPolicies } from '../../functions/core/sla-policy.ts';
 import type { Ticket } from '../../functions/core/types.ts';
 
-const settings: CoreSettings = {
-  sla: { policies: defaultPolicies({ sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600, api: 3600, voice: 3600 }), calendars: {} },
-  autoAck: { enabled: false, text: '' },
-  automationRateLimitPerHour: 5,
-  dedupeTtlDays: 14,
-  cursorKey: 'test-cursor-key',
-  followUps: defaultFollowUps(),
-};
+const settings = coreSettings();
 
 const voiceTicket = (over: Partial<Ticket>): Ticket =>
   ({

@@ -1,6 +1,6 @@
 /**
  * Two per-call costs of the AWS SDK v3 that buy nothing here, removed through its own options
- * (`bounded()` in client-options.ts passes both to every client). Measured by `bench/pure.ts`
+ * (`bounded()` in client-options.ts passes both to every client). Measured by `bench/sdk.ts`
  * (part `sdk`): SDK CPU per DynamoDB call with a stub transport, default options vs these.
  *
  * - Log filtering. The SDK's logger middleware calls `logger?.info?.({ input: filter(input), output:

@@ -2,7 +2,8 @@
  * `node bench/profile.ts [new|append|dup] [count]`: a CPU profile of the stack as `npm start` runs it
  * (worker, acks, logs and EMF on) while it ingests `count` (400) signed Twilio SMS one after another:
  * new tickets, appends to 50 tickets, or redeliveries of one message. Writes
- * bench/results/<kind>.cpuprofile (open it in Chrome DevTools or VS Code) and prints the p50/p90.
+ * bench/results/<kind>.cpuprofile (open it in Chrome DevTools or VS Code) and prints the p50/p90 on
+ * stderr; the stack's own logs go to stdout (`> /dev/null` to drop them).
  * This is how the SDK's per-call costs in functions/adapters/sdk-lean.ts were found. Not part of `npm test`.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CoreSettings, IngestContext } from '../../functions/core/ports.ts';
-import { defaultPolicies } from '../../functions/core/sla-policy.ts';
 import { planIngest } from '../../functions/core/tickets.ts';
 import type { InboundMessage, Ticket } from '../../functions/core/types.ts';
-import { defaultFollowUps } from '../../functions/core/follow-ups/settings.ts';
+import { coreSettings } from '../helpers/fixtures.ts';
 
-export const settings: CoreSettings = {
-  sla: { policies: defaultPolicies({ sms: 3600, whatsapp: 3600, email: 14400, messenger: 3600, instagram: 3600, telegram: 3600, x: 3600, viber: 3600, api: 3600, voice: 3600 }), calendars: {} },
-  autoAck: { enabled: true, text: 'ack {ticket}' },
-  automationRateLimitPerHour: 5,
-  dedupeTtlDays: 14,
-  cursorKey: 'test-cursor-key',
-  followUps: defaultFollowUps(),
-};
+export const settings: CoreSettings = coreSettings({ autoAck: { enabled: true, text: 'ack {ticket}' } });
 const now = new Date('2026-03-01T10:00:00.000Z');
 let n = 0;
 const ids = { ticketId: 'T1', contactId: 'C1', messageId: 'M1', newId: () => `E${++n}` };

@@ -41,38 +41,19 @@ export function isValidTimeZone(timeZone: string): boolean {
 
 /** The zone's offset from UTC at `ms` (epoch milliseconds), in minutes (east positive). Throws for an unknown zone. */
 export function zoneOffsetMinutes(timeZone: string, ms: number): number {
-  let year = 0;
-  let month = 1;
-  let day = 1;
-  let hour = 0;
-  let minute = 0;
-  let second = 0;
+  // The formatter's numeric parts by type (year, month, day, hour, minute, second); the era apart.
+  const part: Partial<Record<Intl.DateTimeFormatPartTypes, number>> = {};
   let beforeChrist = false;
   for (const p of formatter(timeZone).formatToParts(ms)) {
-    switch (p.type) {
-      case 'era':
-        beforeChrist = p.value.startsWith('B');
-        break;
-      case 'year':
-        year = Number(p.value);
-        break;
-      case 'month':
-        month = Number(p.value);
-        break;
-      case 'day':
-        day = Number(p.value);
-        break;
-      case 'hour':
-        hour = Number(p.value) % 24; // some engines write midnight as 24
-        break;
-      case 'minute':
-        minute = Number(p.value);
-        break;
-      case 'second':
-        second = Number(p.value);
-        break;
-    }
+    if (p.type === 'era') beforeChrist = p.value.startsWith('B');
+    else if (p.type !== 'literal') part[p.type] = Number(p.value);
   }
+  let year = part.year ?? 0;
+  const month = part.month ?? 1;
+  const day = part.day ?? 1;
+  const hour = (part.hour ?? 0) % 24; // some engines write midnight as 24
+  const minute = part.minute ?? 0;
+  const second = part.second ?? 0;
   if (beforeChrist) year = 1 - year;
   const wall = new Date(Date.UTC(2000, month - 1, day, hour, minute, second));
   wall.setUTCFullYear(year, month - 1, day); // Date.UTC would read years 0-99 as 1900-1999

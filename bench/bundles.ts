@@ -152,7 +152,7 @@ const FIRST_USE: Partial<Record<BundledFunction, Readonly<Record<string, readonl
     'SendGrid email (multipart + MIME)': ['functions/channels/sendgrid/index.ts', 'busboy', 'postal-mime', 'functions/core/signals/index.ts'],
     'X CRC handshake': ['functions/channels/x/index.ts'],
   },
-  api: { 'console page': ['functions/api/console/served.ts'], 'OpenAPI document': ['functions/api/openapi.ts'] },
+  api: { 'ticket route (list, read, reply)': ['functions/api/routes/tickets.ts'], 'console page': ['functions/api/routes/console.ts', 'functions/api/console/served.ts'], 'OpenAPI document': ['functions/api/routes/meta.ts', 'functions/api/openapi.ts'] },
   worker: { 'email reply (SES)': ['mail-composer', '@aws-sdk/client-sesv2'] },
 };
 

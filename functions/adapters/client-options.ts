@@ -12,6 +12,8 @@ export const CLIENT_TIMEOUTS = {
   sqs: { connectionTimeout: 300, requestTimeout: 1_000 },
   s3: { connectionTimeout: 300, requestTimeout: 3_000 },
   ses: { connectionTimeout: 500, requestTimeout: 5_000 },
+  /** Read once per cold start; a webhook that cannot get its config answers 5xx and the provider retries. */
+  secrets: { connectionTimeout: 300, requestTimeout: 1_000 },
 } as const;
 
 export const bounded = (t: { connectionTimeout: number; requestTimeout: number }, scale = 1) => ({

@@ -20,7 +20,7 @@ import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObj
 import { SCOPES } from '../core/auth.ts';
 import { ErrorSchema } from './responses.ts';
 import type { ApiRoute, ErrorStatus } from './route.ts';
-import { API_ROUTES } from './service.ts';
+import { API_ROUTES } from './all-routes.ts';
 
 export const API_TITLE = 'Support desk API';
 export const API_VERSION = '1.0.0';

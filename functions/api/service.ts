@@ -2,7 +2,8 @@
  * The REST API, independent of Lambda: find the route, authenticate and check its scope, parse its
  * query and body with its schemas, call its handler (functions/api/routes/*) with the caller's view
  * of the store (core/scoped-store.ts: a channel-restricted key sees only its channels). Routes live in
- * functions/spec.ts (what the gateway sends here) and in the route modules (what each does).
+ * functions/spec.ts (what the gateway sends here) and in the route modules (what each does), each
+ * loaded on the first request it serves (route-modules.ts; all-routes.ts lists them all).
  */
 import type { Config } from '../config.ts';
 import { ApiKeyAuthenticator, requireScope, type Principal } from '../core/auth.ts';
@@ -12,33 +13,19 @@ import { storeFor } from '../core/scoped-store.ts';
 import { clientErrorResponse, errorBody, json, type HttpRequest, type HttpResponse } from '../http.ts';
 import { findRoute } from '../routing.ts';
 import { jsonBody, parse, queryObject } from './request.ts';
-import type { ApiRoute } from './route.ts';
-import { consoleRoutes } from './routes/console.ts';
-import { adminRoutes } from './routes/admin.ts';
-import { contactRoutes } from './routes/contacts.ts';
-import { eventFeedRoutes } from './routes/events-feed.ts';
-import { metaRoutes } from './routes/meta.ts';
-import { reportRoutes } from './routes/reports.ts';
-import { ruleRoutes } from './routes/rules.ts';
-import { teamRoutes } from './routes/teams.ts';
-import { surveyRoutes } from './routes/surveys.ts';
-import { ticketRoutes } from './routes/tickets.ts';
-import { webhookSubscriptionRoutes } from './routes/webhook-subscriptions.ts';
-
-/** Every route the api function serves. */
-export const API_ROUTES: readonly ApiRoute<any, any>[] = [...metaRoutes, ...consoleRoutes, ...ticketRoutes, ...contactRoutes, ...reportRoutes, ...webhookSubscriptionRoutes, ...surveyRoutes, ...eventFeedRoutes, ...adminRoutes, ...ruleRoutes, ...teamRoutes];
+import { LazyRoutes } from './route-modules.ts';
 
 const ANONYMOUS: Principal = { name: 'anonymous', scopes: new Set() };
 
 export class ApiService {
   readonly #auth: ApiKeyAuthenticator;
   readonly #deps: CoreDeps;
-  readonly #routes: ReadonlyMap<string, ApiRoute<any, any>>;
+  /** Each route module is loaded on the first request it serves (route-modules.ts). */
+  readonly #routes = new LazyRoutes();
 
   constructor(deps: CoreDeps, config: Config) {
     this.#deps = deps;
     this.#auth = new ApiKeyAuthenticator(config.apiKeys);
-    this.#routes = new Map(API_ROUTES.map((r) => [`${r.method} ${r.path}`, r]));
   }
 
   async handle(req: HttpRequest): Promise<HttpResponse> {
@@ -58,7 +45,7 @@ export class ApiService {
     if (any.kind === 'method-not-allowed') {
       return json(405, errorBody('method_not_allowed', `Use ${any.allowed.join(', ')} on ${req.path}.`), { allow: any.allowed.join(', ') });
     }
-    const route = m.kind === 'match' ? this.#routes.get(`${m.route.method} ${m.route.path}`) : undefined;
+    const route = m.kind === 'match' ? await this.#routes.find(m.route.method, m.route.path) : undefined;
     if (m.kind !== 'match' || !route) return json(404, errorBody('not_found', `No route ${req.method} ${req.path}.`));
     let principal = ANONYMOUS;
     let deps = this.#deps;

@@ -11,7 +11,6 @@ import { monotonicFactory } from 'ulid';
 import { DynamoTicketStore } from '../adapters/dynamo-store.ts';
 import { createLogger } from '../adapters/logger.ts';
 import { EmfMetrics } from '../adapters/metrics.ts';
-import { readSecretString } from '../adapters/secrets.ts';
 import { SqsJobQueue } from '../adapters/sqs-queue.ts';
 import { buildConfig, type Config } from '../config.ts';
 import type { CoreDeps } from '../core/ports.ts';
@@ -62,10 +61,16 @@ export function notWired<T extends object>(fn: Fn, port: string): T {
   });
 }
 
-/** Config from the environment, plus the provider secret when PROVIDER_SECRETS_ARN is set. */
+/**
+ * Config from the environment, plus the provider secret when PROVIDER_SECRETS_ARN is set. The
+ * Secrets Manager client is loaded only then: the outbound-webhook functions and the local stack
+ * never set it, so they never parse it.
+ */
 export async function loadConfig(env: Record<string, string | undefined> = process.env): Promise<Config> {
   const arn = env['PROVIDER_SECRETS_ARN'];
-  return buildConfig(env, arn ? await readSecretString(arn) : undefined);
+  if (!arn) return buildConfig(env, undefined);
+  const { readSecretString } = await import('../adapters/secrets.ts');
+  return buildConfig(env, await readSecretString(arn));
 }
 
 /** The container's runtime: built once per cold start; a failed build is retried on the next call. */

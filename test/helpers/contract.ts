@@ -11,7 +11,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { buildOpenApiDocument } from '../../functions/api/openapi.ts';
-import { API_ROUTES } from '../../functions/api/service.ts';
+import { API_ROUTES } from '../../functions/api/all-routes.ts';
 import { findRoute } from '../../functions/routing.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;

@@ -83,10 +83,14 @@ describe('what module init parses (code splitting: the rest loads on first use)'
     for (const part of ['re2js', '@aws-sdk/client-s3', 'libphonenumber-js', 'functions/core/signals/', 'functions/channels/twilio/', 'postal-mime']) expect(has(all, part), part).toBe(true);
   });
 
-  it('api: no console assets, OpenAPI builder, signals, RE2, S3 or phone numbers at init', async () => {
+  it('api: no route module (each loads on its first request), console assets, OpenAPI builder, signals, RE2, S3 or phone numbers at init', async () => {
     const inputs = await initInputsOf('api');
-    for (const part of ['functions/api/service.ts', '@aws-sdk/client-dynamodb']) expect(has(inputs, part), part).toBe(true);
-    for (const part of [...lazyEverywhere, 'functions/api/console/assets.generated.ts', 'zod-openapi']) expect(has(inputs, part), part).toBe(false);
+    for (const part of ['functions/api/service.ts', 'functions/api/route-modules.ts', 'functions/routing.ts', '@aws-sdk/client-dynamodb']) expect(has(inputs, part), part).toBe(true);
+    for (const part of [...lazyEverywhere, 'functions/api/routes/', 'functions/api/all-routes.ts', 'functions/api/responses.ts', 'functions/api/console/assets.generated.ts', 'zod-openapi']) expect(has(inputs, part), part).toBe(false);
+    // ...each route module is in the bundle, split into a chunk of its own.
+    const meta = await metafileOf('api');
+    const chunkEntries = Object.values(meta.outputs).flatMap((o) => (o.entryPoint ? [o.entryPoint] : []));
+    for (const m of ['meta', 'console', 'tickets', 'contacts', 'reports', 'webhook-subscriptions', 'surveys', 'events-feed', 'admin', 'rules', 'teams']) expect(chunkEntries, m).toContain(`functions/api/routes/${m}.ts`);
   });
 
   it('worker: no SES, nodemailer, voice, signals, RE2, S3 or phone numbers at init', async () => {

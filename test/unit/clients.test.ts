@@ -5,6 +5,7 @@ import { createServer, type Server } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_TIMEOUTS, localClients } from '../../functions/adapters/clients.ts';
+import { readSecretString } from '../../functions/adapters/secrets.ts';
 
 let server: Server;
 let url: string;
@@ -42,4 +43,17 @@ describe('AWS clients have connection and request timeouts and a retry budget', 
     const err = await c.sqs.send(new SendMessageCommand({ QueueUrl: `${url}/q`, MessageBody: 'x' })).catch((e: unknown) => e as Error);
     expect(err).toBeInstanceOf(Error);
   }, 5_000);
+
+  it("a cold start's provider-secret read is bounded too (its default client; unbounded, it would hang past the test's timeout)", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ENDPOINT_URL_SECRETS_MANAGER: url, AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
+    try {
+      const err = await readSecretString('arn:aws:secretsmanager:eu-west-1:123456789012:secret:s').catch((e: unknown) => e as Error);
+      expect(err).toBeInstanceOf(Error);
+      expect(String((err as Error).name) + String((err as Error).message)).toMatch(/timeout|Timeout|socket hang up/i);
+    } finally {
+      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  }, 8_000);
 });

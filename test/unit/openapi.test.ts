@@ -7,7 +7,8 @@ import { buildOpenApiDocument, errorStatuses, openApiJson } from '../../function
 import * as reportResponses from '../../functions/api/report-responses.ts';
 import * as responses from '../../functions/api/responses.ts';
 import { EXAMPLE_TICKET } from '../../functions/api/responses.ts';
-import { API_ROUTES, ApiService } from '../../functions/api/service.ts';
+import { API_ROUTES } from '../../functions/api/all-routes.ts';
+import { ApiService } from '../../functions/api/service.ts';
 import type { CoreDeps } from '../../functions/core/ports.ts';
 import { ROUTES } from '../../functions/spec.ts';
 import { ContractChecker, type OpenApiDocument } from '../helpers/contract.ts';

@@ -33,6 +33,11 @@
  * | zone offsets from Intl, not luxon (chosen)      | 546 / 1736 KB, 65 | 668 / 1592, 91   | 566 / 1624, 72   |
  * | node:http via process.getBuiltinModule (chosen) | (no node:http)    | 98 -> 88 ms      | (no node:http)   |
  *   (same run: dispatcher 77 -> 65, delivery 81 -> 68 ms; Node 24's ESM namespace of node:http loads undici)
+ * | api route modules on first request (chosen)    | –                 | 655 -> 554 KB    | –                |
+ * | Secrets Manager only with PROVIDER_SECRETS_ARN  | 547 -> 533 KB     | (in the above)   | 566 -> 553 KB    |
+ *   (side by side, 11 alternating processes each, 14:40 on a box ~40% slower than usual: api 118.6 -> 104.6 ms,
+ *   dispatcher 86.3 -> 79.6 ms (444 -> 432 KB; the secret client alone). Deployed, the webhook, api and worker
+ *   still load the Secrets Manager chunk at their first config load: only the outbound-webhook functions save it.)
  *
  * Splitting: what a function reaches only through `await import()` is a chunk parsed on first use.
  * Made lazy: the provider modules (channels/registry.ts: one loader per route), MIME, multipart and

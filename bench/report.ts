@@ -22,6 +22,7 @@ export function printReport(r: J): void {
       ['kind', 'stack p50 ms', 'floor p50 ms', 'ratio', 'round ratios', 'calls (floor groups)'],
       Object.entries(o).map(([k, v]: [string, J]) => [k, v['stackP50Ms'], v['floorP50Ms'], v['ratio'], (v['roundRatios'] as number[]).join(' '), (v['floorGroups'] as string[]).join(' → ')]),
     );
+    if (ing['unsettled'] !== undefined) console.log(`timed messages after which the stack was still busy 10 s later (the next one met a busy stack): ${ing['unsettled']} (expected 0)`);
     const w = ing['whereTheTimeGoes'] as J;
     console.log(`where a new ticket's time goes (p50 of ${w['requests']}): e2e ${w['e2eP50Ms']} ms = ${w['inStoreAndQueueCallsP50Ms']} ms inside DynamoDB/SQS calls + ${w['restP50Ms']} ms everything else (share in calls ${w['shareInCalls']})`);
     table(

@@ -22,6 +22,12 @@ export interface LocalStreamPoller {
   stop(): Promise<void>;
   /** Poll again from each shard's checkpoint. */
   start(): void;
+  /**
+   * Resolves once a poll that began after this call found no new records: everything written to
+   * the table before the call has been handed to the dispatcher. Wakes an idle poller at once.
+   * Resolves at once when the poller is stopped. (The bench waits for it between timed messages.)
+   */
+  caughtUp(): Promise<void>;
 }
 
 interface ShardState {
@@ -44,6 +50,17 @@ export function startStreamPoller(opts: {
   let running = false;
   let loop: Promise<void> | undefined;
   const idle = opts.idleMs ?? 200;
+  // caughtUp(): poll cycles are numbered as they start; a waiter is released by an empty cycle that started after it.
+  let cycle = 0;
+  let wake: (() => void) | undefined;
+  const waiters = new Set<{ readonly after: number; readonly done: () => void }>();
+  const releaseUpTo = (emptyCycle: number) => {
+    for (const w of waiters) {
+      if (emptyCycle <= w.after) continue;
+      waiters.delete(w);
+      w.done();
+    }
+  };
 
   const iteratorFor = async (arn: string, shardId: string, s: ShardState): Promise<string | undefined> =>
     (
@@ -105,7 +122,18 @@ export function startStreamPoller(opts: {
       try {
         arn ??= (await opts.dynamo.send(new DescribeTableCommand({ TableName: opts.tableName }))).Table?.LatestStreamArn;
         if (!arn) throw new Error(`table ${opts.tableName} has no stream`);
-        if (!(await pollOnce(arn))) await new Promise((ok) => setTimeout(ok, idle));
+        const n = ++cycle;
+        if (!(await pollOnce(arn))) {
+          releaseUpTo(n);
+          await new Promise<void>((ok) => {
+            const t = setTimeout(ok, idle);
+            wake = () => {
+              clearTimeout(t);
+              ok();
+            };
+          });
+          wake = undefined;
+        }
       } catch (e) {
         if (!running) return;
         for (const s of shards.values()) s.iterator = undefined; // iterators expire; re-get from checkpoints
@@ -118,8 +146,17 @@ export function startStreamPoller(opts: {
   const poller: LocalStreamPoller = {
     async stop() {
       running = false;
+      wake?.();
       await loop;
       for (const s of shards.values()) s.iterator = undefined;
+      releaseUpTo(Infinity);
+    },
+    caughtUp() {
+      if (!running) return Promise.resolve();
+      return new Promise<void>((done) => {
+        waiters.add({ after: cycle, done });
+        wake?.();
+      });
     },
     start() {
       if (running) return;

@@ -36,7 +36,11 @@ export function routeModuleOf(path: string): RouteModuleName | undefined {
   return undefined;
 }
 
-/** Loads each module once per container, as a map of `METHOD path` to route; a failed load is retried on the next request. */
+/**
+ * Loads each module once per container, as a map of `METHOD path` to route. A load that fails
+ * (a 500 for that request, logged) is tried again on the next request; a module whose own top-level
+ * code throws stays failed, since Node keeps the module's error (route modules only declare routes).
+ */
 export class LazyRoutes {
   readonly #loaded = new Map<RouteModuleName, Promise<ReadonlyMap<string, ApiRoute<any, any>>>>();
 

@@ -70,7 +70,8 @@ describe('per-function bundles', () => {
 });
 
 describe('what module init parses (code splitting: the rest loads on first use)', () => {
-  const lazyEverywhere = ['re2js', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', 'libphonenumber-js', 'functions/core/signals/', 'jose', 'nodemailer', '@aws-sdk/client-sesv2'];
+  // Secrets Manager: loaded only when PROVIDER_SECRETS_ARN is set (wiring/common.ts loadConfig).
+  const lazyEverywhere = ['re2js', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', 'libphonenumber-js', 'functions/core/signals/', 'jose', 'nodemailer', '@aws-sdk/client-sesv2', '@aws-sdk/client-secrets-manager'];
 
   it('webhook: no provider module, MIME, HTML, signals, RE2, S3 or phone numbers at init; the router, store and queue are there', async () => {
     const inputs = await initInputsOf('webhook');

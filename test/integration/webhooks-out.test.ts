@@ -217,6 +217,28 @@ describe('delivery', () => {
     expect(new Set(got.map((b) => b.data.ticket.customerAddress))).toEqual(new Set(phones));
   });
 
+  it("the local stream poller's caughtUp() resolves only once what was written before it reached the dispatcher", async () => {
+    const { subscription } = await subscribe('/caught', { events: ['message.received'] });
+    const queue = stack.runtime.deps.webhooks!.queue as { send: (jobs: readonly any[]) => Promise<void> };
+    const real = queue.send.bind(queue);
+    const from = uniquePhone();
+    const queued: string[] = [];
+    queue.send = async (jobs) => {
+      for (const j of jobs) if (j.job.subscriptionId === subscription.id) queued.push(j.job.subscriptionId);
+      return real(jobs);
+    };
+    try {
+      for (let i = 0; i < 3; i++) {
+        await sendSms(stack, { from, body: `caught ${i}` });
+        await stack.webhookStream!.caughtUp();
+        // No waiting here: the record written before caughtUp() has been handed over already.
+        expect(queued, `message ${i}`).toHaveLength(i + 1);
+      }
+    } finally {
+      queue.send = real;
+    }
+  });
+
   it('a dispatcher killed mid-batch (after sending part of it) loses nothing; repeats carry the same webhook-id', async () => {
     const { subscription, secret } = await subscribe('/crash', { events: ['ticket.created', 'message.received'] });
     const queue = stack.runtime.deps.webhooks!.queue as { send: (jobs: readonly any[]) => Promise<void> };

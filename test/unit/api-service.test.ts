@@ -27,4 +27,18 @@ describe('unknown routes and methods', () => {
     const r = await api.handle(request('GET', '/health', ''));
     expect(r.statusCode).toBe(200);
   });
+
+  it.each([
+    ['GET', '/v1/tickets/01ARZ3NDEKTSV4RRFFQ69G5FAV'],
+    ['PATCH', '/v1/tickets/01ARZ3NDEKTSV4RRFFQ69G5FAV'],
+    ['POST', '/v1/tickets/01ARZ3NDEKTSV4RRFFQ69G5FAV/replies'],
+    ['GET', '/v1/contacts/01ARZ3NDEKTSV4RRFFQ69G5FAV/tickets'],
+    ['POST', '/v1/webhook-subscriptions/01ARZ3NDEKTSV4RRFFQ69G5FAV/rotate-secret'],
+    ['PATCH', '/v1/agents/ana'],
+    ['GET', '/v1/tickets'],
+  ])('%s %s (a route with its parameters filled in) is found: without a key, 401, not 404', async (method, path) => {
+    const r = await api.handle(request(method, path, ''));
+    expect(r.statusCode).toBe(401);
+    expect(JSON.parse(r.body).error.code).toBe('unauthorized');
+  });
 });

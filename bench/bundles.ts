@@ -35,7 +35,9 @@
  *   (same run: dispatcher 77 -> 65, delivery 81 -> 68 ms; Node 24's ESM namespace of node:http loads undici)
  * | api route modules on first request (chosen)    | –                 | 655 -> 554 KB    | –                |
  * | Secrets Manager only with PROVIDER_SECRETS_ARN  | 547 -> 533 KB     | (in the above)   | 566 -> 553 KB    |
- *   (side by side, 11 alternating processes each, 14:40 on a box ~40% slower than usual: api 118.6 -> 104.6 ms,
+ *   (side by side, 15 alternating processes each, 14:52: api 78.9 -> 68.6 ms, and 80.5 ms with the tickets module's
+ *   chunk loaded after init (a cold ticket request: as before); loading the tickets module at init instead: 79.4 ms.
+ *   Earlier, 11 alternating processes each on a box ~40% slower than usual: api 118.6 -> 104.6 ms,
  *   dispatcher 86.3 -> 79.6 ms (444 -> 432 KB; the secret client alone). Deployed, the webhook, api and worker
  *   still load the Secrets Manager chunk at their first config load: only the outbound-webhook functions save it.)
  *

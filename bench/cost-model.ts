@@ -104,3 +104,22 @@ export function estimate(per: Record<string, PerMessage>, prices: Prices, o: Cos
   const fixed = lines.reduce((a, l) => a + (l.fixed ?? 0), 0);
   return { lines, variable, fixed, per1000: (variable / N) * 1000, blended: b, slaHopsPerMessage: hops };
 }
+
+/** A committed dated run: `YYYY-MM-DD.json`, or `YYYY-MM-DD-HHMM.json` for a later run of the same day. */
+const DATED = /^(\d{4}-\d{2}-\d{2})(?:-(\d{4}))?\.json$/;
+
+/**
+ * The newest dated results file among `names` for which `usable` holds (a run may have been partial,
+ * e.g. `--only ingest`), by date and then time of day; a day's plain file counts as 00:00.
+ */
+export function newestDatedRun(names: readonly string[], usable: (name: string) => boolean = () => true): string | undefined {
+  const key = (n: string) => {
+    const m = DATED.exec(n)!;
+    return `${m[1]}-${m[2] ?? '0000'}`;
+  };
+  return names
+    .filter((n) => DATED.test(n))
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+    .reverse()
+    .find(usable);
+}

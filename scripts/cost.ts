@@ -9,7 +9,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { estimate, type Channel, type PerMessage, type Prices } from '../bench/cost-model.ts';
+import { estimate, newestDatedRun, type Channel, type PerMessage, type Prices } from '../bench/cost-model.ts';
 
 const root = new URL('..', import.meta.url);
 const { values: v } = parseArgs({
@@ -35,20 +35,27 @@ const mix = Object.fromEntries(
 ) as Record<Channel, number>;
 if (!(messages > 0) || !(perTicket >= 1) || !(slaHops >= 0)) throw new Error('--messages > 0, --per-ticket ≥ 1, --sla-hops ≥ 0');
 
-// Without a run of its own (a fresh clone), the newest committed dated run is used, and said so.
-const dated = () => readdirSync(new URL('bench/results/', root)).filter((f) => /^\d{4}-\d{2}-\d{2}\.json$/.test(f)).sort().at(-1);
+// Without a run of its own with usage figures (a fresh clone, or a partial run such as `--only ingest`),
+// the newest committed dated run that has them is used, and said so.
+type Results = { when: string; usage?: { perMessage: Record<string, PerMessage>; metricSeriesSeen: number } };
+const read = (u: URL) => JSON.parse(readFileSync(u, 'utf8')) as Results;
+const inResults = (f: string) => new URL(`bench/results/${f}`, root);
 let resultsFile = new URL(v.results, root);
-if (!existsSync(resultsFile) && v.results === 'bench/results/latest.json' && dated()) {
-  resultsFile = new URL(`bench/results/${dated()}`, root);
-  console.log(`(no bench/results/latest.json: using the committed run bench/results/${dated()}; \`npm run bench\` measures your own)`);
+const own = existsSync(resultsFile) ? read(resultsFile) : undefined;
+if (!own?.usage && v.results === 'bench/results/latest.json') {
+  const dated = newestDatedRun(readdirSync(new URL('bench/results/', root)), (f) => Boolean(read(inResults(f)).usage));
+  if (dated) {
+    resultsFile = inResults(dated);
+    console.log(`(${own ? 'bench/results/latest.json has no per-message usage figures' : 'no bench/results/latest.json'}: using the committed run bench/results/${dated}; \`npm run bench\` measures your own)`);
+  }
 }
 if (!existsSync(resultsFile)) {
   console.error(`no bench results at ${v.results}: run \`npm run bench\` (or \`npm run bench -- --only usage\`) first`);
   process.exit(2);
 }
-const results = JSON.parse(readFileSync(resultsFile, 'utf8')) as { when: string; usage?: { perMessage: Record<string, PerMessage>; metricSeriesSeen: number } };
+const results = read(resultsFile);
 if (!results.usage) {
-  console.error(`${v.results} has no per-message usage figures: run \`npm run bench -- --only usage\``);
+  console.error(`${resultsFile.pathname.slice(root.pathname.length)} has no per-message usage figures: run \`npm run bench -- --only usage\``);
   process.exit(2);
 }
 // The newest dated price table unless one is given.

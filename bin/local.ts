@@ -34,6 +34,20 @@ export function configProblems(e: ConfigError): string[] {
     .filter(Boolean);
 }
 
+/** Can a server listen on this port now? */
+const portIsFree = (port: number): Promise<boolean> =>
+  new Promise((ok) => {
+    const s = createServer();
+    s.once('error', () => ok(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => ok(true)));
+  });
+
+/** The first free port after `port` (at most `tries` looked at), to suggest when `port` is taken. */
+async function nextFreePort(port: number, tries = 20): Promise<number | undefined> {
+  for (let p = port + 1; p <= Math.min(port + tries, 65_535); p++) if (await portIsFree(p)) return p;
+  return undefined;
+}
+
 /** Fail now, with what to do, if the HTTP port is taken (before a JVM is started for nothing). */
 function checkPortFree(port: number): Promise<void> {
   if (port === 0) return Promise.resolve();
@@ -42,10 +56,13 @@ function checkPortFree(port: number): Promise<void> {
     s.once('error', (e: NodeJS.ErrnoException) => {
       if (e.code !== 'EADDRINUSE') return fail(e);
       const holder = portHolder(port);
-      fail(
-        new StartError(
-          `port ${port} (PORT) is already in use${holder ? ` by ${holder}` : ''}. ` +
-            `Stop that process${holder ? '' : ` (find it with: ss -ltnp 'sport = :${port}' or lsof -i :${port})`}, or start on another port: PORT=${port + 1} npm start`,
+      void nextFreePort(port).then((free) =>
+        fail(
+          new StartError(
+            `port ${port} (PORT) is already in use${holder ? ` by ${holder}` : ''}. ` +
+              `Stop that process${holder ? '' : ` (find it with: ss -ltnp 'sport = :${port}' or lsof -i :${port})`}, or start on another port: ` +
+              (free ? `PORT=${free} npm start (free now)` : 'PORT=<a free port> npm start'),
+          ),
         ),
       );
     });

@@ -49,6 +49,39 @@ describe('npm start: settings before anything starts', () => {
   }, 30_000);
 });
 
+describe('npm start: the HTTP port is taken', () => {
+  it('says so before starting anything, and suggests a port that is free now (not just PORT+1)', async () => {
+    const { createServer } = await import('node:net');
+    const listen = (port: number) =>
+      new Promise<import('node:net').Server | undefined>((ok) => {
+        const s = createServer();
+        s.once('error', () => ok(undefined));
+        s.listen(port, '127.0.0.1', () => ok(s));
+      });
+    // Two taken ports in a row: P and P+1.
+    let held: Array<import('node:net').Server> = [];
+    for (let i = 0; i < 20 && held.length < 2; i++) {
+      for (const s of held) s.close();
+      const first = (await listen(0))!;
+      const p = (first.address() as import('node:net').AddressInfo).port;
+      const second = await listen(p + 1);
+      held = second ? [first, second] : [first];
+    }
+    expect(held).toHaveLength(2);
+    const port = (held[0]!.address() as import('node:net').AddressInfo).port;
+    try {
+      const r = spawnSync(process.execPath, [LOCAL_TS], { cwd: tempDir(), env: cleanEnv({ PORT: String(port) }), encoding: 'utf8', timeout: 20_000 });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`port ${port} \\(PORT\\) is already in use`));
+      const suggested = Number(/PORT=(\d+) npm start \(free now\)/.exec(r.stderr)?.[1]);
+      expect(suggested).toBeGreaterThan(port + 1);
+      expect(r.stdout).not.toMatch(/\[2\/5\]/);
+    } finally {
+      for (const s of held) s.close();
+    }
+  }, 30_000);
+});
+
 describe('stale DynamoDB Local JVM (pid file)', () => {
   const JVM = 'java -Djava.library.path=../../lib/dynamodb_local_2026-05-28/DynamoDBLocal_lib -jar ../../lib/dynamodb_local_2026-05-28/DynamoDBLocal.jar -inMemory -port 41234 -sharedDb';
 

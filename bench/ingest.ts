@@ -138,8 +138,8 @@ export async function benchIngest(stack: LocalStack, rec: Recorder, o: IngestOpt
     base += o.perRound;
     const s = { newTicket: [] as number[], append: [] as number[], duplicate: [] as number[], newTicketBackToBack: [] as number[] };
     // Each timed message is sent with nothing else in flight: after it, untimed, the worker finishes its
-    // follow-ups (a new ticket's acknowledgement) before the next one, as the floor replays the
-    // acknowledgement's writes untimed after each of its samples. The back-to-back run below keeps
+    // follow-ups (a new ticket's acknowledgement) and the table stream reaches the dispatcher before
+    // the next one, as the floor replays the acknowledgement's writes untimed after each of its samples. The back-to-back run below keeps
     // the other figure: the previous ticket's acknowledgement running beside the next ingest.
     const settled = async (req: ReturnType<typeof smsRequest>) => {
       const ms = await timed(t.baseUrl, req);

@@ -11,6 +11,8 @@
  * parsed only when first used). The source map, when there is one, is reported apart.
  * Init: wall time of `await import(bundle)` in a fresh `node` process with a fake environment
  * (STAGE=local, queue URLs, region) and the functions' NODE_OPTIONS; median of 7 processes.
+ * First request: in the same process, the handler's answer to a request that needs no I/O
+ * (NO_IO_EVENTS): what building the function's runtime (config, clients, ports) costs a cold start.
  * Bundles with the SDK external are written inside the project so `@aws-sdk/*` resolves from
  * node_modules, as the runtime's copy does from /var/runtime/node_modules.
  *
@@ -40,6 +42,12 @@
  *   Earlier, 11 alternating processes each on a box ~40% slower than usual: api 118.6 -> 104.6 ms,
  *   dispatcher 86.3 -> 79.6 ms (444 -> 432 KB; the secret client alone). Deployed, the webhook, api and worker
  *   still load the Secrets Manager chunk at their first config load: only the outbound-webhook functions save it.)
+ *
+ * | zod without its JIT (ZOD_JITLESS, chosen)      | first request 14.3 -> 9.2 ms | 15.8 -> 11.5   | 15.4 -> 12.0     |
+ *   (side by side, 15 alternating fresh processes each, 16:20: init + first request without I/O, NO_IO_EVENTS:
+ *   webhook 86.7 -> 80.8 ms, api 99.0 -> 88.5, worker 86.1 -> 80.7, dispatcher 81.6 -> 72.3, delivery 83.3 -> 75.5.
+ *   zod compiled a parser with `new Function` for each object schema's first parse: the configuration,
+ *   each provider's payload, each route's body, mostly parsed once per container.)
  *
  * Splitting: what a function reaches only through `await import()` is a chunk parsed on first use.
  * Made lazy: the provider modules (channels/registry.ts: one loader per route), MIME, multipart and
@@ -89,6 +97,8 @@ export interface BundleFigures {
   readonly initRunsMs: readonly number[];
   /** Median CPU time (user + system) of the same imports, ms: steadier than wall time on a busy machine. */
   readonly initCpuMs: number;
+  /** Median ms, in the same processes, of the first request after init that needs no I/O (NO_IO_EVENTS): building the function's runtime. */
+  readonly firstRequestMs: number;
   /** Median ms the first request of each kind spends loading its lazy chunks after init (FIRST_USE). */
   readonly firstUseMs: Readonly<Record<string, number>>;
   /** Largest inputs (package or first-party file) by bytes in what init parses, and in the lazy chunks. */
@@ -106,13 +116,38 @@ export interface MeasureOptions {
   readonly outDir?: string;
 }
 
-const FAKE_ENV = {
+export const FAKE_ENV = {
   STAGE: 'local',
   FOLLOWUP_QUEUE_URL: 'http://localhost:1/000000000000/followup',
   INGEST_QUEUE_URL: 'http://localhost:1/000000000000/ingest',
+  WEBHOOK_QUEUE_URL: 'http://localhost:1/000000000000/webhook-delivery',
   AWS_REGION: 'eu-west-1',
   AWS_ACCESS_KEY_ID: 'bench',
   AWS_SECRET_ACCESS_KEY: 'bench',
+};
+
+const httpEvent = (method: string, path: string) => ({
+  version: '2.0',
+  routeKey: '$default',
+  rawPath: path,
+  rawQueryString: '',
+  headers: { host: 'bench.local', 'content-type': 'application/json' },
+  requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'bench' }, requestId: 'bench', routeKey: '$default', stage: '$default', time: '', timeEpoch: 0, domainName: 'bench.local', domainPrefix: 'bench', accountId: '000000000000', apiId: 'bench' },
+  isBase64Encoded: false,
+  body: '',
+});
+
+/**
+ * A first request each function answers without any I/O, after building its runtime (configuration,
+ * clients, ports): a webhook for an unknown provider (404), an unknown API path (404), an empty SQS
+ * batch. Init + this is the least a cold start costs before the request's own work.
+ */
+export const NO_IO_EVENTS: Readonly<Record<BundledFunction, { readonly event: unknown; readonly expect: string }>> = {
+  webhook: { event: httpEvent('POST', '/webhooks/no-such-provider'), expect: '"statusCode":404' },
+  api: { event: httpEvent('GET', '/v1/no-such-route'), expect: '"statusCode":404' },
+  worker: { event: { Records: [] }, expect: '{"batchItemFailures":[]}' },
+  dispatcher: { event: { Records: [] }, expect: '{"batchItemFailures":[]}' },
+  delivery: { event: { Records: [] }, expect: '{"batchItemFailures":[]}' },
 };
 
 const median = (xs: readonly number[]): number => {
@@ -176,17 +211,26 @@ function firstUseChunks(meta: Metafile, fn: BundledFunction): Record<string, str
   return out;
 }
 
-async function initTimeMs(file: string, nodeOptions: string, firstUse: Record<string, string[]> = {}): Promise<{ wall: number; cpu: number; firstUse: Record<string, number> }> {
-  // Each first-use set is timed in a process of its own after init (chunks are cached once loaded).
-  const base = await initRun(file, nodeOptions, []);
+async function initTimeMs(
+  file: string,
+  nodeOptions: string,
+  firstUse: Record<string, string[]>,
+  request: (typeof NO_IO_EVENTS)[BundledFunction],
+): Promise<{ wall: number; cpu: number; firstRequest: number; firstUse: Record<string, number> }> {
+  // Init, then the no-I/O first request, in one process; each first-use set in a process of its own
+  // after init (chunks are cached once loaded).
+  const base = await initRun(file, nodeOptions, [], request);
   const extra: Record<string, number> = {};
   for (const [label, chunks] of Object.entries(firstUse)) extra[label] = (await initRun(file, nodeOptions, chunks)).then;
-  return { wall: base.wall, cpu: base.cpu, firstUse: extra };
+  return { wall: base.wall, cpu: base.cpu, firstRequest: base.then, firstUse: extra };
 }
 
-async function initRun(file: string, nodeOptions: string, then: readonly string[]): Promise<{ wall: number; cpu: number; then: number }> {
-  const more = then.map((c) => `await import(${JSON.stringify(pathToFileURL(c).href)});`).join('');
-  const script = `const c=process.cpuUsage(),t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});const w=performance.now()-t,u=process.cpuUsage(c);const t2=performance.now();${more}const th=performance.now()-t2;process.stdout.write(JSON.stringify({wall:w,cpu:(u.user+u.system)/1000,then:th}));`;
+/** A fresh process: `await import(file)` (wall and CPU), then either import `then` or answer `request`, timed apart. */
+async function initRun(file: string, nodeOptions: string, then: readonly string[], request?: (typeof NO_IO_EVENTS)[BundledFunction]): Promise<{ wall: number; cpu: number; then: number }> {
+  const more = request
+    ? `const r=JSON.stringify(await m.handler(${JSON.stringify(request.event)},{getRemainingTimeInMillis:()=>10000,awsRequestId:'bench',functionName:'bench'}));if(!r.includes(${JSON.stringify(request.expect)}))throw new Error('unexpected answer: '+r.slice(0,300));`
+    : then.map((c) => `await import(${JSON.stringify(pathToFileURL(c).href)});`).join('');
+  const script = `const c=process.cpuUsage(),t=performance.now();const m=await import(${JSON.stringify(pathToFileURL(file).href)});const w=performance.now()-t,u=process.cpuUsage(c);const t2=performance.now();${more}const th=performance.now()-t2;process.stdout.write(JSON.stringify({wall:w,cpu:(u.user+u.system)/1000,then:th}));`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
     env: { PATH: process.env['PATH'] ?? '', ...FAKE_ENV, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
     cwd: dirname(file),
@@ -214,12 +258,14 @@ export async function measureBundles(opts: MeasureOptions = {}): Promise<BundleF
     const initBytes = sizeOf(atInit);
     const initRunsMs: number[] = [];
     const cpuRunsMs: number[] = [];
+    const firstRequestRunsMs: number[] = [];
     const firstUseRuns: Record<string, number[]> = {};
     const chunks = firstUseChunks(r.metafile, fn);
     for (let i = 0; i < runs; i++) {
-      const t = await initTimeMs(outfile, nodeOptions, chunks);
+      const t = await initTimeMs(outfile, nodeOptions, chunks, NO_IO_EVENTS[fn]);
       initRunsMs.push(t.wall);
       cpuRunsMs.push(t.cpu);
+      firstRequestRunsMs.push(t.firstRequest);
       for (const [label, ms] of Object.entries(t.firstUse)) (firstUseRuns[label] ??= []).push(ms);
     }
     out.push({
@@ -233,6 +279,7 @@ export async function measureBundles(opts: MeasureOptions = {}): Promise<BundleF
       initMs: Math.round(median(initRunsMs) * 10) / 10,
       initRunsMs: initRunsMs.map((x) => Math.round(x * 10) / 10),
       initCpuMs: Math.round(median(cpuRunsMs) * 10) / 10,
+      firstRequestMs: Math.round(median(firstRequestRunsMs) * 10) / 10,
       firstUseMs: Object.fromEntries(Object.entries(firstUseRuns).map(([label, xs]) => [label, Math.round(median(xs) * 10) / 10])),
       top: topInputs(r.metafile, (o) => atInit.has(o)),
       topLazy: topInputs(r.metafile, (o) => o.endsWith('.mjs') && !atInit.has(o)),
@@ -243,9 +290,9 @@ export async function measureBundles(opts: MeasureOptions = {}): Promise<BundleF
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const figures = await measureBundles();
-  console.log('function  parsed at init (KB)  all files (KB)  files  init median (ms)  init CPU median (ms)  runs (ms)');
+  console.log('function  parsed at init (KB)  all files (KB)  files  init median (ms)  init CPU median (ms)  first request, no I/O (ms)  runs (ms)');
   for (const f of figures) {
-    console.log(`${f.fn.padEnd(10)} ${String(f.initKb).padStart(18)}  ${String(f.kb).padStart(14)}  ${String(f.files).padStart(5)}  ${String(f.initMs).padStart(15)}  ${String(f.initCpuMs).padStart(20)}  ${f.initRunsMs.join(' ')}`);
+    console.log(`${f.fn.padEnd(10)} ${String(f.initKb).padStart(18)}  ${String(f.kb).padStart(14)}  ${String(f.files).padStart(5)}  ${String(f.initMs).padStart(15)}  ${String(f.initCpuMs).padStart(20)}  ${String(f.firstRequestMs).padStart(26)}  ${f.initRunsMs.join(' ')}`);
   }
   for (const f of figures) for (const [label, ms] of Object.entries(f.firstUseMs)) console.log(`  ${f.fn}: first ${label} loads its chunks in ${ms} ms more`);
   if (process.argv.includes('--top')) {

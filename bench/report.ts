@@ -68,8 +68,8 @@ export function printReport(r: J): void {
   if (Array.isArray(bundles)) {
     table(
       'bundle size and init per function (bench/bundles.ts)',
-      ['function', 'KB parsed at init', 'KB all files', 'init ms (median)'],
-      (bundles as J[]).map((b) => [b['fn'], b['initKb'] ?? b['kb'], b['kb'], b['initMs']]),
+      ['function', 'KB parsed at init', 'KB all files', 'init ms (median)', 'first request ms (no I/O)'],
+      (bundles as J[]).map((b) => [b['fn'], b['initKb'] ?? b['kb'], b['kb'], b['initMs'], b['firstRequestMs'] ?? '-']),
     );
   } else if (bundles !== undefined) console.log(`\nbundles: ${String(bundles)}`);
   const usage = r['usage'] as J | undefined;

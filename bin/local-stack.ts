@@ -4,6 +4,7 @@
  * events the real handlers receive, and a worker loop that feeds SQS batches to the real worker
  * handler, honouring partial batch failures (failing messages reach the DLQ after maxReceiveCount).
  */
+import '../functions/zod-jitless.ts'; // first: before any schema is built, as in the bundles
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';

@@ -8,6 +8,7 @@
  * outlives it: it is stopped on every exit path, a watchdog stops it if this process is killed, and
  * one an earlier run left behind (recorded in .local-data/dynamodb-local.pid) is stopped at start.
  */
+import '../functions/zod-jitless.ts'; // first: before any schema is built, as in the bundles
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { ConfigError, LOCAL_DEFAULTS } from '../functions/config.ts';

@@ -49,6 +49,13 @@ export const WEBHOOKS_OUT_ENTRIES = {
  *   environment; the SSO/ini/process/web-identity/STS providers were -111 KB per function
  *   (webhook 1285 -> 1174 KB, api 818 -> 706 KB, worker 873 -> 758 KB) and 5-40 ms of init.
  */
+/**
+ * What functions/zod-jitless.ts does, as one statement for the bundles' banner: object schemas parse
+ * without compiling a parser through `new Function` on their first use (most of our parses are once
+ * per container). A function's first request, no I/O: 14-15 -> 9-13 ms (functions/zod-jitless.ts).
+ */
+export const ZOD_JITLESS = '(globalThis.__zod_globalConfig ??= {}).jitless = true;';
+
 export const BUNDLING = {
   format: 'esm',
   target: 'node24',
@@ -59,8 +66,9 @@ export const BUNDLING = {
   mainFields: ['module', 'main'],
   splitting: true as boolean,
   alias: { '@aws-sdk/credential-provider-node': fileURLToPath(new URL('../functions/adapters/lambda-credentials.ts', import.meta.url)) } as Record<string, string>,
-  // Some dependencies are CommonJS and call require(); give ESM bundles one.
-  banner: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+  // Some dependencies are CommonJS and call require(); give ESM bundles one. Then zod without its
+  // JIT (ZOD_JITLESS above): in every file, so it runs before any chunk builds a schema.
+  banner: `import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url); ${ZOD_JITLESS}`,
 } as const;
 
 /** Extra environment for every function (only what the bundling choices above need). */

@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { initClosure } from '../../bench/bundles.ts';
+import { FAKE_ENV, NO_IO_EVENTS, initClosure } from '../../bench/bundles.ts';
 import { LAMBDA_ENTRIES, WEBHOOKS_OUT_ENTRIES, esbuildOptions } from '../../lib/bundling.ts';
 import type { LambdaName } from '../../lib/settings.ts';
 
@@ -119,18 +119,29 @@ describe('no function builds node:http as an ES module at init', () => {
 describe('every chunk loads from the built files', () => {
   const entries = { ...LAMBDA_ENTRIES, ...WEBHOOKS_OUT_ENTRIES };
   it.each(Object.keys(entries) as Array<keyof typeof entries>)(
-    '%s: index.mjs, then each lazy chunk, import in a fresh Node process (as Lambda would load them)',
+    '%s: index.mjs answers a first request, then each lazy chunk imports, in a fresh Node process (as Lambda would load them); no code is compiled from strings',
     async (fn) => {
       const out = join(root, 'node_modules/.cache/bundle-load', fn, 'index.mjs');
       const r = await build({ ...esbuildOptions(join(root, 'functions', entries[fn]), out), metafile: true, absWorkingDir: root });
       const files = Object.keys(r.metafile.outputs).filter((o) => o.endsWith('.mjs')).map((o) => join(root, o));
       expect(files.length).toBeGreaterThan(1);
       const index = files.find((f) => f === out)!;
-      const script = `await import(${JSON.stringify(pathToFileURL(index).href)});for(const f of ${JSON.stringify(files.map((f) => pathToFileURL(f).href))})await import(f);console.log('loaded',${files.length});`;
-      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
-        env: { PATH: process.env['PATH'] ?? '', STAGE: 'local', FOLLOWUP_QUEUE_URL: 'http://localhost:1/q/f', INGEST_QUEUE_URL: 'http://localhost:1/q/i', AWS_REGION: 'eu-west-1' },
-      });
-      expect(stdout.trim()).toBe(`loaded ${files.length}`);
+      const { event, expect: answer } = NO_IO_EVENTS[fn];
+      // Count functions compiled from strings (zod's JIT would compile one per object schema it
+      // parses: the configuration is one; ZOD_JITLESS in the banner turns that off).
+      const script = [
+        'let compiled=0;const F=globalThis.Function;',
+        'globalThis.Function=new Proxy(F,{construct(t,a){compiled++;return Reflect.construct(t,a)},apply(t,s,a){compiled++;return Reflect.apply(t,s,a)}});',
+        `const m=await import(${JSON.stringify(pathToFileURL(index).href)});`,
+        `const answer=JSON.stringify(await m.handler(${JSON.stringify(event)},{getRemainingTimeInMillis:()=>10000}));`,
+        `for(const f of ${JSON.stringify(files.map((f) => pathToFileURL(f).href))})await import(f);`,
+        `console.log(JSON.stringify({loaded:${files.length},answer,compiled}));`,
+      ].join('');
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env['PATH'] ?? '', ...FAKE_ENV } });
+      const got = JSON.parse(stdout.trim().split('\n').at(-1)!) as { loaded: number; answer: string; compiled: number };
+      expect(got.loaded).toBe(files.length);
+      expect(got.answer).toContain(answer);
+      expect(got.compiled).toBe(0);
     },
     60_000,
   );

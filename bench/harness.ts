@@ -4,13 +4,15 @@
  * for --stripped).
  *
  *   --stripped   worker off, no acknowledgements, no logs or EMF (the old bench's variant)
- *   --only a,b   run only these parts: pure, sdk, ingest, lists, usage, recovery, responseTimes, bundles, webhooks
+ *   --only a,b   run only these parts: pure, sdk, ingest, lists, usage, recovery, responseTimes, bundles, cold, webhooks
  *   --quick      fewer repeats (a smoke run; figures are noisier)
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startLocalStack, type LocalStackOptions } from '../bin/local-stack.ts';
+import { measureBundles } from './bundles.ts';
+import { benchCold } from './cold.ts';
 import { benchIngest } from './ingest.ts';
 import { Recorder } from './instrument.ts';
 import { benchLists } from './lists.ts';
@@ -24,7 +26,7 @@ import { measureUsage } from './usage.ts';
 import { benchWebhooksOut } from './webhooks-out.ts';
 
 const { values: args } = parseArgs({ options: { stripped: { type: 'boolean', default: false }, only: { type: 'string' }, quick: { type: 'boolean', default: false } } });
-const parts = new Set((args.only ?? 'pure,sdk,ingest,lists,usage,recovery,responseTimes,bundles,webhooks').split(',').map((s) => s.trim()));
+const parts = new Set((args.only ?? 'pure,sdk,ingest,lists,usage,recovery,responseTimes,bundles,cold,webhooks').split(',').map((s) => s.trim()));
 const q = args.quick;
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -104,19 +106,13 @@ if (parts.has('responseTimes')) {
 }
 
 if (parts.has('bundles')) {
-  // bench/bundles.ts (measureBundles) is another part of the bench; it may not be there in every checkout.
-  const file = new URL('./bundles.ts', import.meta.url);
-  if (existsSync(file)) {
-    progress('bundles: size and init per function (bench/bundles.ts)');
-    const mod = (await import(file.href)) as { measureBundles?: (o?: { runs?: number }) => Promise<Array<Record<string, unknown>>> };
-    results['bundles'] = mod.measureBundles
-      ? (await mod.measureBundles({ runs: q ? 3 : 7 })).map(({ top: _top, topLazy: _lazy, ...f }) => f)
-      : 'not measured (bench/bundles.ts has no measureBundles export)';
-  } else {
-    // TODO(bench): bench/bundles.ts is being written separately; until it lands, bundles are not measured.
-    progress('bundles: not measured');
-    results['bundles'] = 'not measured (bench/bundles.ts is missing)';
-  }
+  progress('bundles: size and init per function (bench/bundles.ts)');
+  results['bundles'] = (await measureBundles({ runs: q ? 3 : 7 })).map(({ top: _top, topLazy: _lazy, ...f }) => f);
+}
+
+if (parts.has('cold')) {
+  progress('cold starts: the bundles in fresh processes on the local engines (bench/cold.ts)');
+  results['cold'] = await benchCold(q ? 3 : 7);
 }
 
 results['benchSeconds'] = Math.round((Date.now() - started) / 1000);

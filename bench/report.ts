@@ -72,6 +72,14 @@ export function printReport(r: J): void {
       (bundles as J[]).map((b) => [b['fn'], b['initKb'] ?? b['kb'], b['kb'], b['initMs'], b['firstRequestMs'] ?? '-']),
     );
   } else if (bundles !== undefined) console.log(`\nbundles: ${String(bundles)}`);
+  const cold = r['cold'] as J | undefined;
+  if (cold && typeof cold === 'object') {
+    table(
+      'cold starts as deployed: the bundle in a fresh process, then its first request on the local engines (bench/cold.ts)',
+      ['function', 'request', 'init ms', 'first request ms', 'cold ms', 'warm ms', 'cold ÷ warm'],
+      (['webhook', 'api'] as const).filter((fn) => cold[fn]).map((fn) => [fn, cold[fn]['request'], cold[fn]['initMs'], cold[fn]['firstRequestMs'], cold[fn]['coldMs'], cold[fn]['warmMs'], cold[fn]['coldOverWarm']]),
+    );
+  }
   const usage = r['usage'] as J | undefined;
   if (usage) {
     table(

@@ -419,7 +419,8 @@ async function pollQueue(
   }
 }
 
-function toRecord(m: SqsMessage, queue: LocalQueue): SQSEvent['Records'][number] {
+/** An SQS message as the record of the SQSEvent Lambda would hand the worker. */
+export function toRecord(m: SqsMessage, queue: Pick<LocalQueue, 'url'>): SQSEvent['Records'][number] {
   const a = m.Attributes ?? {};
   return {
     messageId: m.MessageId!,

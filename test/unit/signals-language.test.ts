@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectSignals } from '../../functions/core/signals/index.ts';
 import { functionWordVote } from '../../functions/core/signals/function-words.ts';
-import { detectLanguage, languageSample, MIN_FUNCTION_WORD_LETTERS, rankLanguages } from '../../functions/core/signals/language.ts';
+import { buildModels, detectLanguage, languageSample, MIN_FUNCTION_WORD_LETTERS, rankLanguages } from '../../functions/core/signals/language.ts';
 import { FUNCTION_WORDS } from '../../functions/core/signals/function-words.generated.ts';
 import { ISO_639_1, LANGUAGES } from '../../functions/core/signals/languages.ts';
 import { ownText } from '../../functions/core/signals/own-text.ts';
@@ -229,5 +229,35 @@ describe('rankLanguages: one lookup per trigram for every language gives franc\'
       expect(ours, text).toEqual(reference(text));
     }
     expect(compared).toBeGreaterThan(100);
+  });
+});
+
+describe('buildModels: the inverted index of the trigram models', () => {
+  const pairsOf = (m: ReturnType<typeof buildModels>, t: string) => {
+    const id = m.index.get(t);
+    return id === undefined ? undefined : [...m.pairs.subarray(m.start[id]!, m.end[id]!)];
+  };
+
+  it('lists, per trigram, every language that ranks it with its rank, in language order', () => {
+    const m = buildModels([
+      ['aaa', ['x', 'y', 'z']],
+      ['bbb', ['z', 'x']],
+      ['ccc', ['w']],
+    ]);
+    expect(m.codes).toEqual(['aaa', 'bbb', 'ccc']);
+    expect(pairsOf(m, 'x')).toEqual([0, 0, 1, 1]);
+    expect(pairsOf(m, 'y')).toEqual([0, 1]);
+    expect(pairsOf(m, 'z')).toEqual([0, 2, 1, 0]);
+    expect(pairsOf(m, 'w')).toEqual([2, 0]);
+    expect(pairsOf(m, 'v')).toBeUndefined();
+  });
+
+  it('a trigram listed twice in one model keeps its last rank, once', () => {
+    const m = buildModels([
+      ['aaa', ['x', 'y', 'x']],
+      ['bbb', ['x']],
+    ]);
+    expect(pairsOf(m, 'x')).toEqual([0, 2, 1, 0]);
+    expect(pairsOf(m, 'y')).toEqual([0, 1]);
   });
 });

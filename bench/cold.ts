@@ -1,0 +1,198 @@
+/**
+ * Cold starts as deployed: each Lambda bundle built exactly as `cdk synth` builds it (lib/bundling.ts),
+ * run in a fresh Node process as a new Lambda container would (import = init, then the handler),
+ * against the local engines through the SDK's endpoint variables. Part `cold` of `npm run bench`;
+ * test/integration/bundled-functions.test.ts runs the same bundles this way.
+ *
+ *   node bench/cold.ts [runs]     # the figures on engines of its own (default 7 processes per function)
+ *
+ * Per process: init (the import), the first request (what a provider waits for on a cold start,
+ * including the lazy chunks it loads, building the configuration and clients, and its DynamoDB and
+ * SQS calls), then two more requests of the same kind (warm). Reported: medians over the processes,
+ * and cold (init + first) ÷ warm, measured side by side in the same processes.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { LOCAL_DEFAULTS } from '../functions/config.ts';
+import { LAMBDA_ENTRIES, esbuildOptions } from '../lib/bundling.ts';
+import type { LambdaName } from '../lib/settings.ts';
+import { startLocalStack, type LocalStack } from '../bin/local-stack.ts';
+import { newMessageSid, signedTwilio, twilioForm } from '../bin/simulate.ts';
+import { api, phone, smsRequest, targetOf, timed } from './load.ts';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+export const PUBLIC_BASE_URL = 'https://hooks.example.test';
+
+/** Build one function as CDK does into `dir/<fn>/index.mjs` (its chunks beside it); returns the entry's path. */
+export async function buildBundle(fn: LambdaName, dir: string): Promise<string> {
+  const out = join(dir, fn, 'index.mjs');
+  await build({ ...esbuildOptions(join(root, 'functions', LAMBDA_ENTRIES[fn]), out), absWorkingDir: root });
+  return out;
+}
+
+/**
+ * The environment a deployed function would have, pointed at a local stack's table, queues and bucket
+ * (STAGE=local for the local provider secrets and API key). fauxqs names its queues
+ * http://sqs.<region>.localhost:<port>/..., and the SQS client sends to a queue URL's own host
+ * (useQueueUrlAsEndpoint), so the URLs are rewritten onto fauxqs's endpoint.
+ */
+export function lambdaEnv(stack: LocalStack, extra: Record<string, string> = {}): Record<string, string> {
+  const c = stack.runtime.config;
+  const onFauxqs = (url: string) => new URL(new URL(url).pathname, stack.endpoints.sqs).href;
+  return {
+    PATH: process.env['PATH'] ?? '',
+    STAGE: 'local',
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: stack.endpoints.dynamo,
+    AWS_ENDPOINT_URL_SQS: stack.endpoints.sqs,
+    TABLE_NAME: c.tableName,
+    FOLLOWUP_QUEUE_URL: onFauxqs(c.followUpQueueUrl),
+    INGEST_QUEUE_URL: onFauxqs(c.ingestQueueUrl),
+    ATTACHMENTS_BUCKET: c.attachmentsBucket,
+    PUBLIC_BASE_URL,
+    ...extra,
+  };
+}
+
+export interface FreshRun {
+  readonly initMs: number;
+  /** One per event, in order: the first is the cold request. */
+  readonly requests: ReadonlyArray<{ readonly ms: number; readonly result: any }>;
+  /** The process's stdout and stderr (the function's logs and EMF). */
+  readonly output: string;
+}
+
+const MARK = '@@fresh-run@@';
+
+/** A fresh Node process: import the bundle (init), then call its handler with each event in turn. */
+export async function invokeFresh(bundle: string, env: Record<string, string>, events: readonly unknown[], name = 'support-function'): Promise<FreshRun> {
+  const script = [
+    'const events=JSON.parse(process.env.EVENTS);',
+    `const t=performance.now();const m=await import(${JSON.stringify(pathToFileURL(bundle).href)});const initMs=performance.now()-t;`,
+    'const requests=[];',
+    `for(const e of events){const t2=performance.now();const result=await m.handler(e,{getRemainingTimeInMillis:()=>10000,awsRequestId:'fresh-'+requests.length,functionName:${JSON.stringify(name)}});requests.push({ms:performance.now()-t2,result});}`,
+    `process.stdout.write('\\n${MARK}'+JSON.stringify({initMs,requests})+'\\n',()=>process.exit(0));`,
+  ].join('');
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...env, EVENTS: JSON.stringify(events) },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = stdout.split('\n').find((l) => l.startsWith(MARK));
+  if (!line) throw new Error(`no result from ${bundle}:\n${stdout}\n${stderr}`);
+  return { ...(JSON.parse(line.slice(MARK.length)) as Omit<FreshRun, 'output'>), output: stdout + stderr };
+}
+
+/** An API Gateway HTTP API (v2) event, as the deployed routes deliver it. */
+export function httpEvent(method: 'GET' | 'POST', path: string, routeKey: string, o: { headers?: Record<string, string>; body?: string; pathParameters?: Record<string, string> } = {}) {
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'hooks.example.test', 'x-forwarded-proto': 'https', ...o.headers },
+    ...(o.pathParameters ? { pathParameters: o.pathParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'fresh',
+      domainName: 'hooks.example.test',
+      domainPrefix: 'hooks',
+      requestId: newMessageSid(),
+      routeKey,
+      stage: '$default',
+      time: '',
+      timeEpoch: Date.now(),
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.10', userAgent: 'TwilioProxy/1.1' },
+    },
+    isBase64Encoded: false,
+    ...(o.body !== undefined ? { body: o.body } : {}),
+  };
+}
+
+/** A Twilio SMS signed for PUBLIC_BASE_URL with the local auth token, as the webhook's event. */
+export function twilioSmsEvent(from: string, body: string) {
+  const req = signedTwilio(PUBLIC_BASE_URL, LOCAL_DEFAULTS.TWILIO_AUTH_TOKEN, twilioForm({ from, to: '+15550000001', body }));
+  return httpEvent('POST', req.path, `POST ${req.path}`, { headers: req.headers, body: req.body });
+}
+
+/** A GET on the REST API with the local API key. */
+export const apiGetEvent = (path: string, routeKey: string, pathParameters?: Record<string, string>) =>
+  httpEvent('GET', path, routeKey, { headers: { authorization: `Bearer ${LOCAL_DEFAULTS.API_KEY}` }, ...(pathParameters ? { pathParameters } : {}) });
+
+/**
+ * Warm the engines' JVM and fauxqs through the stack's own handlers, so that what a cold function
+ * measures is the function's cold start, not DynamoDB Local's (a fresh JVM took ~50 ms per
+ * TransactWriteItems for its first requests against ~5 ms warm).
+ */
+export async function warmEngines(stack: LocalStack, n = 60): Promise<void> {
+  const t = targetOf(stack);
+  for (let i = 0; i < n; i++) await timed(t.baseUrl, smsRequest(t, phone(8_000_000 + i)));
+  for (let i = 0; i < n / 3; i++) await api(t, 'GET', '/v1/tickets');
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+export interface ColdFigures {
+  readonly request: string;
+  readonly runs: number;
+  readonly initMs: number;
+  readonly firstRequestMs: number;
+  /** init + first request, median of the per-process sums. */
+  readonly coldMs: number;
+  /** The same kind of request once warm: median over the later requests of every process. */
+  readonly warmMs: number;
+  readonly coldOverWarm: number;
+}
+
+/** Cold starts of the webhook (a new SMS ticket) and the api (a ticket list), `runs` fresh processes each. */
+export async function benchCold(runs = 7, stackIn?: LocalStack): Promise<{ webhook: ColdFigures; api: ColdFigures; how: string }> {
+  const stack = stackIn ?? (await startLocalStack({ port: 0, worker: false, env: { ...process.env } }));
+  try {
+    await warmEngines(stack);
+    const dir = join(root, 'node_modules/.cache/bench-cold');
+    const env = lambdaEnv(stack);
+    const cases = {
+      webhook: { bundle: await buildBundle('webhook', dir), request: 'a signed Twilio SMS that opens a ticket', events: (i: number) => [0, 1, 2].map((k) => twilioSmsEvent(`+1555${String(2_000_000 + i * 3 + k).padStart(7, '0')}`, 'My parcel has not arrived yet, can you help?')), ok: (r: any) => r?.statusCode === 200 },
+      api: { bundle: await buildBundle('api', dir), request: 'GET /v1/tickets (first page)', events: () => [0, 1, 2].map(() => apiGetEvent('/v1/tickets', 'GET /v1/tickets')), ok: (r: any) => r?.statusCode === 200 },
+    };
+    const out: Record<string, ColdFigures> = {};
+    for (const [fn, c] of Object.entries(cases)) {
+      const runsOf: FreshRun[] = [];
+      for (let i = 0; i < runs; i++) {
+        const run = await invokeFresh(c.bundle, env, c.events(i), `support-${fn}`);
+        const bad = run.requests.find((q) => !c.ok(q.result));
+        if (bad) throw new Error(`${fn}: unexpected answer ${JSON.stringify(bad.result).slice(0, 300)}\n${run.output.slice(-2000)}`);
+        runsOf.push(run);
+      }
+      const cold = median(runsOf.map((r) => r.initMs + r.requests[0]!.ms));
+      const warm = median(runsOf.flatMap((r) => r.requests.slice(1).map((q) => q.ms)));
+      out[fn] = { request: c.request, runs, initMs: r1(median(runsOf.map((r) => r.initMs))), firstRequestMs: r1(median(runsOf.map((r) => r.requests[0]!.ms))), coldMs: r1(cold), warmMs: r1(warm), coldOverWarm: Math.round((cold / warm) * 100) / 100 };
+    }
+    return {
+      webhook: out['webhook']!,
+      api: out['api']!,
+      how: `each of ${runs} fresh Node processes per function imports the bundle as cdk synth builds it (init), then handles three requests of one kind on the local engines; cold = init + the first, warm = the later two; medians`,
+    };
+  } finally {
+    if (!stackIn) await stack.stop();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const runs = Number(process.argv[2] ?? 7);
+  const f = await benchCold(runs > 0 ? runs : 7);
+  console.log('function  request                                      init ms  first request ms  cold ms  warm ms  cold ÷ warm');
+  for (const fn of ['webhook', 'api'] as const) {
+    const x = f[fn];
+    console.log(`${fn.padEnd(9)} ${x.request.padEnd(44)} ${String(x.initMs).padStart(7)}  ${String(x.firstRequestMs).padStart(16)}  ${String(x.coldMs).padStart(7)}  ${String(x.warmMs).padStart(7)}  ${String(x.coldOverWarm).padStart(11)}`);
+  }
+  console.log(f.how);
+}

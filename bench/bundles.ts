@@ -140,7 +140,8 @@ const httpEvent = (method: string, path: string) => ({
 /**
  * A first request each function answers without any I/O, after building its runtime (configuration,
  * clients, ports): a webhook for an unknown provider (404), an unknown API path (404), an empty SQS
- * batch. Init + this is the least a cold start costs before the request's own work.
+ * batch. Init + this is the least a cold start costs before the request's own work. FAKE_ENV has no
+ * PROVIDER_SECRETS_ARN: deployed, building the runtime also reads the provider secret (I/O).
  */
 export const NO_IO_EVENTS: Readonly<Record<BundledFunction, { readonly event: unknown; readonly expect: string }>> = {
   webhook: { event: httpEvent('POST', '/webhooks/no-such-provider'), expect: '"statusCode":404' },
@@ -234,6 +235,8 @@ async function initRun(file: string, nodeOptions: string, then: readonly string[
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
     env: { PATH: process.env['PATH'] ?? '', ...FAKE_ENV, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
     cwd: dirname(file),
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
   });
   return JSON.parse(stdout) as { wall: number; cpu: number; then: number };
 }

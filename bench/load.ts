@@ -2,6 +2,7 @@
  * Signed traffic for the bench and the soak, built with bin/simulate.ts's signers exactly as the
  * providers sign it: Twilio SMS, Meta WhatsApp batches, Postmark email, and REST API calls.
  */
+import '../functions/zod-jitless.ts'; // first: the stacks the bench and soak start parse as the functions do
 import { randomBytes } from 'node:crypto';
 import { LOCAL_DEFAULTS } from '../functions/config.ts';
 import { send, signedMeta, signedPostmark, signedTwilio, twilioForm, type SignedRequest } from '../bin/simulate.ts';

@@ -137,7 +137,7 @@ describe('every chunk loads from the built files', () => {
         `for(const f of ${JSON.stringify(files.map((f) => pathToFileURL(f).href))})await import(f);`,
         `console.log(JSON.stringify({loaded:${files.length},answer,compiled}));`,
       ].join('');
-      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env['PATH'] ?? '', ...FAKE_ENV } });
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env['PATH'] ?? '', ...FAKE_ENV }, timeout: 50_000, killSignal: 'SIGKILL' });
       const got = JSON.parse(stdout.trim().split('\n').at(-1)!) as { loaded: number; answer: string; compiled: number };
       expect(got.loaded).toBe(files.length);
       expect(got.answer).toContain(answer);

@@ -81,6 +81,8 @@ describe('the built bundles, cold, on the real local engines', () => {
     expect(hook.result.statusCode, hook.output).toBe(403);
     expect(JSON.parse(hook.result.body).error.code).toBeTypeOf('string');
     const list = await cold('api', apiGetEvent('/v1/tickets', 'GET /v1/tickets'));
+    expect(list.result.statusCode, list.output).toBe(200);
+    expect(Array.isArray(JSON.parse(list.result.body).tickets)).toBe(true);
     expect(list.result.body).not.toContain(from);
   }, 60_000);
 });

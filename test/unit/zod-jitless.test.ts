@@ -28,7 +28,7 @@ process.stdout.write(JSON.stringify({ compiled, ok, issues: bad.success ? [] : b
 `;
 
 async function run(setup: string): Promise<{ compiled: number; ok: unknown; issues: string[] }> {
-  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', probe(setup)], { cwd: root });
+  const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', probe(setup)], { cwd: root, timeout: 20_000, killSignal: 'SIGKILL' });
   return JSON.parse(stdout) as { compiled: number; ok: unknown; issues: string[] };
 }
 

@@ -15,6 +15,8 @@ import '../functions/zod-jitless.ts'; // first: the warm-up stack in this proces
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -42,8 +44,7 @@ export async function buildBundle(fn: LambdaName, dir: string): Promise<string> 
  * http://sqs.<region>.localhost:<port>/..., and the SQS client sends to a queue URL's own host
  * (useQueueUrlAsEndpoint), so the URLs are rewritten onto fauxqs's endpoint.
  * Not covered: S3 (fauxqs wants path-style addressing, which the deployed client does not set, so
- * no case here stores attachments) and the provider secret (deployed, PROVIDER_SECRETS_ARN makes the
- * first request load the Secrets Manager client and read the secret; there is no local Secrets Manager).
+ * no case here stores attachments). The provider secret comes from startSecretsStub's env, when given.
  */
 export function lambdaEnv(stack: LocalStack, extra: Record<string, string> = {}): Record<string, string> {
   const c = stack.runtime.config;
@@ -62,6 +63,51 @@ export function lambdaEnv(stack: LocalStack, extra: Record<string, string> = {})
     ATTACHMENTS_BUCKET: c.attachmentsBucket,
     PUBLIC_BASE_URL,
     ...extra,
+  };
+}
+
+/** What a deployed function reads its provider secret from, served locally (bench/cold.ts's stub). */
+export interface SecretsStub {
+  /** AWS_ENDPOINT_URL_SECRETS_MANAGER and PROVIDER_SECRETS_ARN for the function's environment. */
+  readonly env: Record<string, string>;
+  /** GetSecretValue calls answered. */
+  readonly calls: () => number;
+  close(): Promise<void>;
+}
+
+/**
+ * A Secrets Manager stand-in for one secret: answers `GetSecretValue` (AWS JSON 1.1) for `arn` with
+ * `secret` as its SecretString, anything else with the service's ResourceNotFoundException. There is
+ * no local Secrets Manager; deployed functions read the provider secret on their first request.
+ */
+export async function startSecretsStub(secret: Record<string, string>, arn = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:support-providers-AbCdEf'): Promise<SecretsStub> {
+  let calls = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      let id: unknown;
+      try {
+        id = (JSON.parse(Buffer.concat(chunks).toString()) as { SecretId?: unknown }).SecretId;
+      } catch {
+        id = undefined;
+      }
+      res.setHeader('content-type', 'application/x-amz-json-1.1');
+      if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue' || id !== arn) {
+        res.statusCode = 400;
+        res.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: "Secrets Manager can't find the specified secret." }));
+        return;
+      }
+      calls++;
+      res.end(JSON.stringify({ ARN: arn, Name: 'support-providers', VersionId: 'v1', SecretString: JSON.stringify(secret), VersionStages: ['AWSCURRENT'], CreatedDate: 1_795_000_000 }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: url, PROVIDER_SECRETS_ARN: arn },
+    calls: () => calls,
+    close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
 
@@ -128,9 +174,9 @@ export function httpEvent(method: 'GET' | 'POST', path: string, routeKey: string
   };
 }
 
-/** A Twilio SMS signed for PUBLIC_BASE_URL with the local auth token, as the webhook's event. */
-export function twilioSmsEvent(from: string, body: string) {
-  const req = signedTwilio(PUBLIC_BASE_URL, LOCAL_DEFAULTS.TWILIO_AUTH_TOKEN, twilioForm({ from, to: '+15550000001', body }));
+/** A Twilio SMS signed for PUBLIC_BASE_URL (with the local auth token unless given), as the webhook's event. */
+export function twilioSmsEvent(from: string, body: string, authToken: string = LOCAL_DEFAULTS.TWILIO_AUTH_TOKEN) {
+  const req = signedTwilio(PUBLIC_BASE_URL, authToken, twilioForm({ from, to: '+15550000001', body }));
   return httpEvent('POST', req.path, `POST ${req.path}`, { headers: req.headers, body: req.body });
 }
 
@@ -170,15 +216,22 @@ export interface ColdFigures {
   readonly coldOverWarm: number;
 }
 
-/** Cold starts of the webhook (a new SMS ticket) and the api (a ticket list), `runs` fresh processes each. */
+const BENCH_TWILIO_TOKEN = 'bench-twilio-auth-token-from-the-secret';
+
+/**
+ * Cold starts of the webhook (a new SMS ticket) and the api (a ticket list), `runs` fresh processes
+ * each, with the provider secret read from a Secrets Manager stand-in as deployed.
+ */
 export async function benchCold(runs = 7, stackIn?: LocalStack): Promise<{ webhook: ColdFigures; api: ColdFigures; how: string }> {
   const stack = stackIn ?? (await startLocalStack({ port: 0, worker: false, env: { ...process.env } }));
+  const secrets = await startSecretsStub({ TWILIO_AUTH_TOKEN: BENCH_TWILIO_TOKEN });
   try {
     await warmEngines(stack);
     const dir = join(root, 'node_modules/.cache/bench-cold');
-    const env = lambdaEnv(stack);
+    // As deployed, the provider secrets come from Secrets Manager on the first request.
+    const env = lambdaEnv(stack, secrets.env);
     const cases = {
-      webhook: { bundle: await buildBundle('webhook', dir), request: 'a signed Twilio SMS that opens a ticket', events: (i: number) => [0, 1, 2].map((k) => twilioSmsEvent(`+1555${String(2_000_000 + i * 3 + k).padStart(7, '0')}`, 'My parcel has not arrived yet, can you help?')), ok: (r: any) => r?.statusCode === 200 },
+      webhook: { bundle: await buildBundle('webhook', dir), request: 'a signed Twilio SMS that opens a ticket', events: (i: number) => [0, 1, 2].map((k) => twilioSmsEvent(`+1555${String(2_000_000 + i * 3 + k).padStart(7, '0')}`, 'My parcel has not arrived yet, can you help?', BENCH_TWILIO_TOKEN)), ok: (r: any) => r?.statusCode === 200 },
       api: { bundle: await buildBundle('api', dir), request: 'GET /v1/tickets (first page)', events: () => [0, 1, 2].map(() => apiGetEvent('/v1/tickets', 'GET /v1/tickets')), ok: (r: any) => r?.statusCode === 200 },
     };
     const out: Record<string, ColdFigures> = {};
@@ -197,9 +250,10 @@ export async function benchCold(runs = 7, stackIn?: LocalStack): Promise<{ webho
     return {
       webhook: out['webhook']!,
       api: out['api']!,
-      how: `each of ${runs} fresh Node processes per function imports the bundle as cdk synth builds it (init), then handles three requests of one kind on the local engines; cold = init + the first, warm = the later two; medians`,
+      how: `each of ${runs} fresh Node processes per function imports the bundle as cdk synth builds it (init), then handles three requests of one kind on the local engines, its provider secret read on the first from a local Secrets Manager stand-in; cold = init + the first (median of the per-process sums), warm = the later two; medians`,
     };
   } finally {
+    await secrets.close();
     if (!stackIn) await stack.stop();
   }
 }

@@ -11,7 +11,7 @@
 import { ConditionalCheckFailedException, TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Agent, RuleLimits, RulesStore, Team } from '../core/rules/ports.ts';
-import { patternCount, patternWeight, type Rule } from '../core/rules/schema.ts';
+import { patternCount, patternWeight, type Rule } from '../core/rules/model.ts';
 
 type Item = Record<string, unknown>;
 type TxItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];

@@ -3,7 +3,7 @@
  * by responses.ts). Imports nothing from responses.ts, so that file can import these.
  */
 import * as z from 'zod';
-import { RULE_FIELDS, RULE_OPS, RULE_TRIGGERS } from '../core/rules/schema.ts';
+import { RULE_FIELDS, RULE_OPS, RULE_TRIGGERS } from '../core/rules/model.ts';
 import { PRIORITIES } from '../core/types.ts';
 
 const T = '2026-11-25T09:30:00.000Z';

@@ -71,7 +71,8 @@ describe('per-function bundles', () => {
 
 describe('what module init parses (code splitting: the rest loads on first use)', () => {
   // Secrets Manager: loaded only when PROVIDER_SECRETS_ARN is set (wiring/common.ts loadConfig).
-  const lazyEverywhere = ['re2js', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', 'libphonenumber-js', 'functions/core/signals/', 'jose', 'nodemailer', '@aws-sdk/client-sesv2', '@aws-sdk/client-secrets-manager'];
+  // The rules' zod schemas: only the rules and teams routes validate with them (core/rules/model.ts has the rest).
+  const lazyEverywhere = ['re2js', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', 'libphonenumber-js', 'functions/core/signals/', 'jose', 'nodemailer', '@aws-sdk/client-sesv2', '@aws-sdk/client-secrets-manager', 'functions/core/rules/schema.ts'];
 
   it('webhook: no provider module, MIME, HTML, signals, RE2, S3 or phone numbers at init; the router, store and queue are there', async () => {
     const inputs = await initInputsOf('webhook');
@@ -96,7 +97,7 @@ describe('what module init parses (code splitting: the rest loads on first use)'
 
   it('worker: no SES, nodemailer, voice, signals, RE2, S3 or phone numbers at init', async () => {
     const inputs = await initInputsOf('worker');
-    for (const part of ['functions/core/services/worker.ts', 'functions/adapters/senders.ts', '@aws-sdk/client-dynamodb']) expect(has(inputs, part), part).toBe(true);
+    for (const part of ['functions/core/services/worker.ts', 'functions/adapters/senders.ts', '@aws-sdk/client-dynamodb', 'functions/core/rules/model.ts']) expect(has(inputs, part), part).toBe(true);
     for (const part of [...lazyEverywhere, 'functions/core/services/voice.ts']) expect(has(inputs, part), part).toBe(false);
   });
 });

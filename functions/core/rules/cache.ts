@@ -9,7 +9,7 @@
 import type { Clock, Logger } from '../ports.ts';
 import { compileRules, type CompiledRule } from './evaluate.ts';
 import type { RulesStore } from './ports.ts';
-import { needsRe2 } from './schema.ts';
+import { needsRe2 } from './model.ts';
 import { loadRe2 } from './text.ts';
 
 export class RuleCache {

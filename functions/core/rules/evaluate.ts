@@ -7,7 +7,8 @@
 import type { Calendar } from '../calendar.ts';
 import type { Signals } from '../signals/index.ts';
 import type { Channel, IdentityKind, Priority, TicketStatus } from '../types.ts';
-import { ordered, RULE_LIMITS, type Action, type Condition, type Rule, type RuleTrigger } from './schema.ts';
+import { ordered, RULE_LIMITS, type Rule, type RuleTrigger } from './model.ts';
+import type { Action, Condition } from './schema.ts';
 import { compilePattern, containsAny, phrases, wordForm, wordSet, type Pattern } from './text.ts';
 
 /** One message as rules see it. */

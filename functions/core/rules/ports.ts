@@ -1,6 +1,6 @@
 /** What rules, teams and round-robin need from the store (functions/adapters/dynamo-rules.ts). */
 import type { CompiledRule } from './evaluate.ts';
-import type { Rule } from './schema.ts';
+import type { Rule } from './model.ts';
 
 /** The caps the store enforces atomically (RULE_LIMITS). */
 export interface RuleLimits {

@@ -15,7 +15,7 @@ import type { CoreSettings } from '../ports.ts';
 import { phoneIdentity } from '../phone.ts';
 import { applyEvaluation, type RulesApplied } from '../rules/apply.ts';
 import { evaluateRules, type CompiledRule, type RuleSubject } from '../rules/evaluate.ts';
-import type { RuleField } from '../rules/schema.ts';
+import type { RuleField } from '../rules/model.ts';
 import type { Signals } from '../signals/index.ts';
 import type { Message, Ticket } from '../types.ts';
 

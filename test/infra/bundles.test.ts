@@ -72,7 +72,8 @@ describe('per-function bundles', () => {
 describe('what module init parses (code splitting: the rest loads on first use)', () => {
   // Secrets Manager: loaded only when PROVIDER_SECRETS_ARN is set (wiring/common.ts loadConfig).
   // The rules' zod schemas: only the rules and teams routes validate with them (core/rules/model.ts has the rest).
-  const lazyEverywhere = ['re2js', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', 'libphonenumber-js', 'functions/core/signals/', 'jose', 'nodemailer', '@aws-sdk/client-sesv2', '@aws-sdk/client-secrets-manager', 'functions/core/rules/schema.ts'];
+  // email-reply-parser: only the email channels' previews (core/email-preview.ts).
+  const lazyEverywhere = ['re2js', '@aws-sdk/client-s3', '@aws-sdk/s3-request-presigner', 'libphonenumber-js', 'functions/core/signals/', 'jose', 'nodemailer', '@aws-sdk/client-sesv2', '@aws-sdk/client-secrets-manager', 'functions/core/rules/schema.ts', 'email-reply-parser'];
 
   it('webhook: no provider module, MIME, HTML, signals, RE2, S3 or phone numbers at init; the router, store and queue are there', async () => {
     const inputs = await initInputsOf('webhook');
@@ -82,7 +83,7 @@ describe('what module init parses (code splitting: the rest loads on first use)'
     }
     // ...but each is in the bundle, to load when a request needs it.
     const all = await inputsOf('webhook');
-    for (const part of ['re2js', '@aws-sdk/client-s3', 'libphonenumber-js', 'functions/core/signals/', 'functions/channels/twilio/', 'postal-mime']) expect(has(all, part), part).toBe(true);
+    for (const part of ['re2js', '@aws-sdk/client-s3', 'libphonenumber-js', 'functions/core/signals/', 'functions/channels/twilio/', 'postal-mime', 'email-reply-parser']) expect(has(all, part), part).toBe(true);
   });
 
   it('api: no route module (each loads on its first request), console assets, OpenAPI builder, signals, RE2, S3 or phone numbers at init', async () => {

@@ -4,7 +4,8 @@ import { postmark } from '../../functions/channels/postmark/index.ts';
 import { sendgrid, verifySendGridSignature } from '../../functions/channels/sendgrid/index.ts';
 import { clearCertificateCache, ses } from '../../functions/channels/ses/index.ts';
 import { isSnsUrl, stringToSign, SnsEnvelopeSchema } from '../../functions/channels/ses/sns.ts';
-import { automatedReason, replyPreview, replySubject, ticketIdFromSubject } from '../../functions/core/email.ts';
+import { automatedReason, replySubject, ticketIdFromSubject } from '../../functions/core/email.ts';
+import { replyPreview } from '../../functions/core/email-preview.ts';
 import type { ChannelEvent } from '../../functions/core/types.ts';
 import { fakeIo, fixtureJson, fixtureText, httpCapture, request, testConfig, thrown } from '../helpers/fixtures.ts';
 

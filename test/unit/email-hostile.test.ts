@@ -15,7 +15,7 @@ import { mailgun, mailgunSignature } from '../../functions/channels/mailgun/inde
 import { postmark } from '../../functions/channels/postmark/index.ts';
 import { sendgrid } from '../../functions/channels/sendgrid/index.ts';
 import { clearCertificateCache, ses } from '../../functions/channels/ses/index.ts';
-import { MAX_PREVIEW_LINES, previewInput, replyPreview } from '../../functions/core/email.ts';
+import { MAX_PREVIEW_LINES, previewInput, replyPreview } from '../../functions/core/email-preview.ts';
 import { HttpNotFoundError } from '../../functions/core/ports.ts';
 import type { ChannelEvent, InboundMessage } from '../../functions/core/types.ts';
 import { EMAIL_LIMITS, MAX_WEBHOOK_BYTES } from '../../functions/spec.ts';

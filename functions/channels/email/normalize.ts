@@ -7,7 +7,8 @@
  * address over the limit, too many attachments) is refused with a 4xx before anything is stored.
  * Bodies over the inline limit are moved to the bucket by the webhook service.
  */
-import { automatedReason, bareMessageId, messageIdList, normalizeEmail, replyPreview } from '../../core/email.ts';
+import { automatedReason, bareMessageId, messageIdList, normalizeEmail } from '../../core/email.ts';
+import { replyPreview } from '../../core/email-preview.ts';
 import { ClientError } from '../../core/errors.ts';
 import type { Attachment, ChannelEvent } from '../../core/types.ts';
 import { EMAIL_LIMITS } from '../../spec.ts';

@@ -12,8 +12,11 @@ import { phone, sid, smsRequest, targetOf, timed } from './load.ts';
 import { median, pct, progress, ratio, round, sleep } from './stats.ts';
 
 export interface IngestOptions {
+  /** Interleaved stack/floor rounds of the overhead figures; the ratios are medians of the rounds'. */
   readonly rounds: number;
   readonly perRound: number;
+  /** Stack/floor pairs per sender count of the rate figures (ABBA order). */
+  readonly ratePairs: number;
   readonly rateSeconds: number;
   readonly senders: readonly number[];
 }
@@ -205,7 +208,7 @@ export async function benchIngest(stack: LocalStack, rec: Recorder, o: IngestOpt
     const stackRuns: Array<{ perSec: number; p99: number; p50: number }> = [];
     const floorRuns: Array<{ perSec: number; p99: number; p50: number }> = [];
     // ABBA: stack, floor, floor, stack (more rounds repeat the pattern).
-    const order = Array.from({ length: Math.max(1, o.rounds - 1) }, (_, i) => (i % 2 ? ['floor', 'stack'] : ['stack', 'floor'])).flat();
+    const order = Array.from({ length: Math.max(1, o.ratePairs) }, (_, i) => (i % 2 ? ['floor', 'stack'] : ['stack', 'floor'])).flat();
     for (const which of order) {
       await drained(stack);
       progress(`rate: ${c} sender(s), ${which}`);

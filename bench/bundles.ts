@@ -68,6 +68,7 @@
  * modules 51 ms; html-to-text 18 ms; an empty module 5 ms.
  */
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -128,16 +129,31 @@ export const FAKE_ENV = {
   AWS_SECRET_ACCESS_KEY: 'bench',
 };
 
-const httpEvent = (method: string, path: string) => ({
-  version: '2.0',
-  routeKey: '$default',
-  rawPath: path,
-  rawQueryString: '',
-  headers: { host: 'bench.local', 'content-type': 'application/json' },
-  requestContext: { http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.1', userAgent: 'bench' }, requestId: 'bench', routeKey: '$default', stage: '$default', time: '', timeEpoch: 0, domainName: 'bench.local', domainPrefix: 'bench', accountId: '000000000000', apiId: 'bench' },
-  isBase64Encoded: false,
-  body: '',
-});
+/** An API Gateway HTTP API (v2) event, as the deployed routes deliver it (bench/cold.ts builds its requests with it too). */
+export function httpEvent(method: 'GET' | 'POST', path: string, routeKey = '$default', o: { headers?: Record<string, string>; body?: string; pathParameters?: Record<string, string> } = {}) {
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'hooks.example.test', 'x-forwarded-proto': 'https', ...o.headers },
+    ...(o.pathParameters ? { pathParameters: o.pathParameters } : {}),
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'bench',
+      domainName: 'hooks.example.test',
+      domainPrefix: 'hooks',
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: '',
+      timeEpoch: Date.now(),
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.10', userAgent: 'bench' },
+    },
+    isBase64Encoded: false,
+    ...(o.body !== undefined ? { body: o.body } : {}),
+  };
+}
 
 /**
  * A first request each function answers without any I/O, after building its runtime (configuration,

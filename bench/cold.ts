@@ -25,7 +25,8 @@ import { LOCAL_DEFAULTS } from '../functions/config.ts';
 import { LAMBDA_ENTRIES, esbuildOptions } from '../lib/bundling.ts';
 import type { LambdaName } from '../lib/settings.ts';
 import { startLocalStack, type LocalStack } from '../bin/local-stack.ts';
-import { newMessageSid, signedTwilio, twilioForm } from '../bin/simulate.ts';
+import { signedTwilio, twilioForm } from '../bin/simulate.ts';
+import { httpEvent } from './bundles.ts';
 import { api, phone, smsRequest, targetOf, timed } from './load.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -84,7 +85,12 @@ export async function startSecretsStub(secret: Record<string, string>, arn = 'ar
   let calls = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > 64 * 1024) req.destroy(); // a GetSecretValue request is a few hundred bytes
+      else chunks.push(c);
+    });
     req.on('end', () => {
       let id: unknown;
       try {
@@ -146,32 +152,6 @@ export async function invokeFresh(bundle: string, env: Record<string, string>, e
   } finally {
     rmSync(file, { force: true });
   }
-}
-
-/** An API Gateway HTTP API (v2) event, as the deployed routes deliver it. */
-export function httpEvent(method: 'GET' | 'POST', path: string, routeKey: string, o: { headers?: Record<string, string>; body?: string; pathParameters?: Record<string, string> } = {}) {
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: path,
-    rawQueryString: '',
-    headers: { host: 'hooks.example.test', 'x-forwarded-proto': 'https', ...o.headers },
-    ...(o.pathParameters ? { pathParameters: o.pathParameters } : {}),
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'fresh',
-      domainName: 'hooks.example.test',
-      domainPrefix: 'hooks',
-      requestId: newMessageSid(),
-      routeKey,
-      stage: '$default',
-      time: '',
-      timeEpoch: Date.now(),
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '192.0.2.10', userAgent: 'TwilioProxy/1.1' },
-    },
-    isBase64Encoded: false,
-    ...(o.body !== undefined ? { body: o.body } : {}),
-  };
 }
 
 /** A Twilio SMS signed for PUBLIC_BASE_URL (with the local auth token unless given), as the webhook's event. */
